@@ -1,0 +1,49 @@
+// Command aggregator receives taps, journals them, computes working time and
+// overtime, writes InfluxDB series, serves the live page and API, and produces
+// the board's reports (subcommand report).
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+)
+
+// usageError marks an error caused by the command line (exit status 2).
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+// exitError carries an exit status chosen by a subcommand.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e exitError) Error() string { return e.err.Error() }
+func (e exitError) Unwrap() error { return e.err }
+
+func exitCode(err error) int {
+	var ue usageError
+	if errors.As(err, &ue) {
+		return 2
+	}
+	var ee exitError
+	if errors.As(err, &ee) {
+		return ee.code
+	}
+	return 1
+}
+
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		return usageError{"usage: aggregator report|serve [flags] (see -h of each)"}
+	}
+	switch args[0] {
+	case "-h", "--help", "help":
+		fmt.Fprintln(stdout, "usage: aggregator report|serve [flags]")
+		return nil
+	}
+	return usageError{fmt.Sprintf("unknown subcommand %q", args[0])}
+}
