@@ -1,0 +1,371 @@
+// Package config reads the settings of `aggregator serve`: command-line
+// flags first, then TIMECLOCK_* environment variables, then an optional
+// file of `name = value` lines (the flag names), then the defaults. Validate
+// checks everything a start would trip over, so -check-config can report it
+// without starting anything.
+package config
+
+import (
+	"bufio"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"time"
+)
+
+// Config is everything `aggregator serve` needs.
+type Config struct {
+	Data  string // directory with schedules.csv, roster.csv, calendar.csv
+	State string // directory of the journal and the embedded broker's store
+
+	Boards []string // boards whose punch topics are subscribed
+
+	MQTTURL      string // empty: run the embedded broker and use it
+	MQTTClientID string
+	MQTTUser     string
+	MQTTPassword string
+	MQTTShare    string // shared-subscription group ($share/GROUP/...) for active/standby instances
+	MQTTCA       string // PEM file of the CA for TLS URLs
+	MQTTCert     string // client certificate (PEM) for TLS client authentication
+	MQTTKey      string
+	BrokerListen string // listener of the embedded broker
+
+	InfluxURL      string // empty: no InfluxDB sink
+	InfluxDB       string // 1.8: database (bucket db/rp)
+	InfluxRP       string // 1.8: retention policy, empty for the default one
+	InfluxUser     string // 1.8: user (token "user:password")
+	InfluxPassword string
+	InfluxOrg      string // 2.x
+	InfluxBucket   string // 2.x
+	InfluxToken    string // 2.x
+	InfluxCreateDB bool   // 1.8: CREATE DATABASE at start
+	InfluxBatch    int    // points per write
+
+	HTTPListen string
+	Tokens     []Token
+
+	DayStartMin int           // the work day starts this many minutes after midnight JST
+	Debounce    time.Duration // taps of one card closer than this count once
+	ReloadEvery time.Duration // how often the reference files are checked for changes
+
+	LogLevel    string
+	LogFormat   string // text or json
+	CheckConfig bool
+}
+
+// Token is one API credential: its role and the name the aggregator writes
+// as the author of what is done with it.
+type Token struct {
+	Role   string // board, principal, staff, admin
+	Name   string // for staff: the staff_id
+	Secret string
+}
+
+// Roles of the API.
+var Roles = []string{"board", "principal", "staff", "admin"}
+
+// EnvPrefix is the prefix of the environment variables: flag -influx-url is
+// TIMECLOCK_INFLUX_URL.
+const EnvPrefix = "TIMECLOCK_"
+
+// EnvName returns the environment variable of flag name.
+func EnvName(name string) string {
+	return EnvPrefix + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))
+}
+
+// Parse reads the configuration from args (without the subcommand), the
+// environment and the file named by -config. Help output goes to out.
+func Parse(name string, args []string, getenv func(string) string, out io.Writer) (*Config, error) {
+	c := &Config{}
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(out)
+	var file, boards, tokens, dayStart string
+	fs.StringVar(&file, "config", "", "optional file of `name = value` lines (flag names without the dash)")
+	fs.StringVar(&c.Data, "data", "data", "directory with schedules.csv, roster.csv and calendar.csv (FORMATS.md §3)")
+	fs.StringVar(&c.State, "state", "var/aggregator", "directory of the journal and the embedded broker's store")
+	fs.StringVar(&boards, "boards", "", "comma-separated boards to subscribe to (default: the boards of roster.csv)")
+	fs.StringVar(&c.MQTTURL, "mqtt-url", "", "broker URL (tcp://, ssl://, ws://, wss://); empty runs the embedded broker")
+	fs.StringVar(&c.MQTTClientID, "mqtt-client-id", "timeclock-aggregator", "MQTT client id (persistent session: keep it stable)")
+	fs.StringVar(&c.MQTTUser, "mqtt-user", "", "MQTT user")
+	fs.StringVar(&c.MQTTPassword, "mqtt-password", "", "MQTT password")
+	fs.StringVar(&c.MQTTShare, "mqtt-share", "", "subscribe as shared-subscription `group` ($share/group/...) for a standby instance")
+	fs.StringVar(&c.MQTTCA, "mqtt-ca", "", "PEM file of the CA that signed the broker's certificate")
+	fs.StringVar(&c.MQTTCert, "mqtt-cert", "", "client certificate (PEM) for TLS client authentication")
+	fs.StringVar(&c.MQTTKey, "mqtt-key", "", "client key (PEM)")
+	fs.StringVar(&c.BrokerListen, "broker-listen", "127.0.0.1:1883", "listen address of the embedded broker (used when -mqtt-url is empty)")
+	fs.StringVar(&c.InfluxURL, "influx-url", "", "InfluxDB URL (e.g. http://127.0.0.1:8086); empty disables the series")
+	fs.StringVar(&c.InfluxDB, "influx-db", "", "InfluxDB 1.8 database (writes go to bucket db/rp)")
+	fs.StringVar(&c.InfluxRP, "influx-rp", "", "InfluxDB 1.8 retention policy (empty: the database's default)")
+	fs.StringVar(&c.InfluxUser, "influx-user", "", "InfluxDB 1.8 user")
+	fs.StringVar(&c.InfluxPassword, "influx-password", "", "InfluxDB 1.8 password")
+	fs.StringVar(&c.InfluxOrg, "influx-org", "", "InfluxDB 2.x organisation")
+	fs.StringVar(&c.InfluxBucket, "influx-bucket", "", "InfluxDB 2.x bucket")
+	fs.StringVar(&c.InfluxToken, "influx-token", "", "InfluxDB 2.x token")
+	fs.BoolVar(&c.InfluxCreateDB, "influx-create-db", true, "InfluxDB 1.8: create the database at start")
+	fs.IntVar(&c.InfluxBatch, "influx-batch", 5000, "points per InfluxDB write")
+	fs.StringVar(&c.HTTPListen, "http-listen", "127.0.0.1:8080", "listen address of /healthz, /readyz, /metrics and the API")
+	fs.StringVar(&tokens, "api-tokens", "", "API credentials: comma-separated `role:name=secret` (role board, principal, staff, admin)")
+	fs.StringVar(&dayStart, "day-start", "04:00", "time of day the work day starts (JST)")
+	fs.DurationVar(&c.Debounce, "debounce", 60*time.Second, "taps of one card closer than this count once")
+	fs.DurationVar(&c.ReloadEvery, "reload-every", 10*time.Second, "how often the reference files are checked for changes (SIGHUP reloads at once)")
+	fs.StringVar(&c.LogLevel, "log-level", "info", "debug, info, warn or error")
+	fs.StringVar(&c.LogFormat, "log-format", "text", "text or json")
+	fs.BoolVar(&c.CheckConfig, "check-config", false, "validate the configuration and the reference files, then exit")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	// Environment: for every flag not given on the command line.
+	var errs []error
+	fs.VisitAll(func(f *flag.Flag) {
+		if set[f.Name] {
+			return
+		}
+		if v := getenv(EnvName(f.Name)); v != "" {
+			if err := fs.Set(f.Name, v); err != nil {
+				errs = append(errs, fmt.Errorf("%s: %w", EnvName(f.Name), err))
+			}
+			set[f.Name] = true
+		}
+	})
+	if file != "" {
+		if err := applyFile(fs, file, set); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	c.Boards = splitList(boards)
+	var err error
+	if c.Tokens, err = ParseTokens(tokens); err != nil {
+		return nil, err
+	}
+	if c.DayStartMin, err = parseClock(dayStart); err != nil {
+		return nil, fmt.Errorf("-day-start: %w", err)
+	}
+	return c, nil
+}
+
+// applyFile sets the flags not yet set from the `name = value` lines of path.
+func applyFile(fs *flag.FlagSet, path string, set map[string]bool) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("config file: %w", err)
+	}
+	defer f.Close()
+	var errs []error
+	sc := bufio.NewScanner(f)
+	for line := 1; sc.Scan(); line++ {
+		s := strings.TrimSpace(sc.Text())
+		if s == "" || s[0] == '#' {
+			continue
+		}
+		name, value, ok := strings.Cut(s, "=")
+		name, value = strings.TrimSpace(name), strings.TrimSpace(value)
+		switch {
+		case !ok:
+			errs = append(errs, fmt.Errorf("%s:%d: want name = value", path, line))
+			continue
+		case name == "config":
+			errs = append(errs, fmt.Errorf("%s:%d: a config file cannot name another", path, line))
+			continue
+		case fs.Lookup(name) == nil:
+			errs = append(errs, fmt.Errorf("%s:%d: unknown setting %q", path, line, name))
+			continue
+		case set[name]:
+			continue // the command line or the environment wins
+		}
+		if len(value) >= 2 && value[0] == '"' && value[len(value)-1] == '"' {
+			value = value[1 : len(value)-1]
+		}
+		if err := fs.Set(name, value); err != nil {
+			errs = append(errs, fmt.Errorf("%s:%d: %s: %w", path, line, name, err))
+		}
+	}
+	if err := sc.Err(); err != nil {
+		errs = append(errs, fmt.Errorf("config file: %w", err))
+	}
+	return errors.Join(errs...)
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, x := range strings.Split(s, ",") {
+		if x = strings.TrimSpace(x); x != "" {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// ParseTokens reads comma-separated `role:name=secret` credentials.
+func ParseTokens(s string) ([]Token, error) {
+	var out []Token
+	for _, item := range splitList(s) {
+		rn, secret, ok := strings.Cut(item, "=")
+		role, name, ok2 := strings.Cut(rn, ":")
+		if !ok || !ok2 || name == "" || secret == "" {
+			return nil, fmt.Errorf("-api-tokens: %q: want role:name=secret", redact(item))
+		}
+		out = append(out, Token{Role: role, Name: name, Secret: secret})
+	}
+	return out, nil
+}
+
+// redact keeps a credential's secret out of error messages.
+func redact(item string) string {
+	if i := strings.IndexByte(item, '='); i >= 0 {
+		return item[:i+1] + "…"
+	}
+	return item
+}
+
+func parseClock(s string) (int, error) {
+	t, err := time.Parse("15:04", s)
+	if err != nil {
+		return 0, fmt.Errorf("%q: want HH:MM", s)
+	}
+	return t.Hour()*60 + t.Minute(), nil
+}
+
+var nameRE = regexp.MustCompile(`^[a-z0-9-]{1,40}$`)
+
+// Validate checks the settings that do not need the reference files.
+func (c *Config) Validate() error {
+	var errs []error
+	add := func(format string, a ...any) { errs = append(errs, fmt.Errorf(format, a...)) }
+	if c.Data == "" {
+		add("-data: empty")
+	}
+	for _, f := range []string{"schedules.csv", "roster.csv", "calendar.csv"} {
+		if _, err := os.Stat(filepath.Join(c.Data, f)); err != nil {
+			add("-data: %v", err)
+		}
+	}
+	if c.State == "" {
+		add("-state: empty")
+	}
+	for _, b := range c.Boards {
+		if !nameRE.MatchString(b) {
+			add("-boards: %q is not a board id ([a-z0-9-]{1,40})", b)
+		}
+	}
+	if c.MQTTURL != "" {
+		u, err := url.Parse(c.MQTTURL)
+		switch {
+		case err != nil:
+			add("-mqtt-url: %v", err)
+		case !oneOf(u.Scheme, "tcp", "mqtt", "ssl", "tls", "mqtts", "ws", "wss"):
+			add("-mqtt-url: scheme %q: want tcp, mqtt, ssl, tls, mqtts, ws or wss", u.Scheme)
+		case u.Host == "":
+			add("-mqtt-url: %q has no host", c.MQTTURL)
+		}
+	} else if _, _, err := net.SplitHostPort(c.BrokerListen); err != nil {
+		add("-broker-listen: %v", err)
+	}
+	if c.MQTTClientID == "" {
+		add("-mqtt-client-id: empty")
+	}
+	if c.MQTTShare != "" && !nameRE.MatchString(c.MQTTShare) {
+		add("-mqtt-share: %q: want [a-z0-9-]{1,40}", c.MQTTShare)
+	}
+	if (c.MQTTCert == "") != (c.MQTTKey == "") {
+		add("-mqtt-cert and -mqtt-key go together")
+	}
+	for _, f := range []string{c.MQTTCA, c.MQTTCert, c.MQTTKey} {
+		if f != "" {
+			if _, err := os.Stat(f); err != nil {
+				add("%v", err)
+			}
+		}
+	}
+	if c.InfluxURL != "" {
+		if u, err := url.Parse(c.InfluxURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			add("-influx-url: %q: want http(s)://host:port", c.InfluxURL)
+		}
+		v1, v2 := c.InfluxDB != "", c.InfluxBucket != "" || c.InfluxOrg != "" || c.InfluxToken != ""
+		switch {
+		case v1 && v2:
+			add("-influx-db (1.8) and -influx-org/-influx-bucket/-influx-token (2.x) exclude each other")
+		case !v1 && !v2:
+			add("-influx-url needs -influx-db (1.8) or -influx-org and -influx-bucket (2.x)")
+		case v2 && (c.InfluxOrg == "" || c.InfluxBucket == ""):
+			add("InfluxDB 2.x needs -influx-org and -influx-bucket")
+		}
+		if c.InfluxBatch < 1 || c.InfluxBatch > 100_000 {
+			add("-influx-batch: %d outside 1–100000", c.InfluxBatch)
+		}
+	}
+	if _, _, err := net.SplitHostPort(c.HTTPListen); err != nil {
+		add("-http-listen: %v", err)
+	}
+	secrets := map[string]bool{}
+	for _, t := range c.Tokens {
+		if !oneOf(t.Role, Roles...) {
+			add("-api-tokens: role %q: want one of %s", t.Role, strings.Join(Roles, ", "))
+		}
+		if len(t.Secret) < 16 {
+			add("-api-tokens: the secret of %s:%s is shorter than 16 characters", t.Role, t.Name)
+		}
+		if secrets[t.Secret] {
+			add("-api-tokens: the secret of %s:%s is used twice", t.Role, t.Name)
+		}
+		secrets[t.Secret] = true
+	}
+	if c.Debounce < 0 || c.Debounce > time.Hour {
+		add("-debounce: %v outside 0–1h", c.Debounce)
+	}
+	if c.ReloadEvery <= 0 {
+		add("-reload-every: must be positive")
+	}
+	if !oneOf(c.LogLevel, "debug", "info", "warn", "error") {
+		add("-log-level: %q: want debug, info, warn or error", c.LogLevel)
+	}
+	if !oneOf(c.LogFormat, "text", "json") {
+		add("-log-format: %q: want text or json", c.LogFormat)
+	}
+	return errors.Join(errs...)
+}
+
+func oneOf(s string, set ...string) bool {
+	for _, x := range set {
+		if s == x {
+			return true
+		}
+	}
+	return false
+}
+
+// InfluxV1 reports whether the InfluxDB target is a 1.8 database.
+func (c *Config) InfluxV1() bool { return c.InfluxDB != "" }
+
+// InfluxBucketName returns the bucket writes go to: db/rp on 1.8.
+func (c *Config) InfluxBucketName() string {
+	if c.InfluxV1() {
+		return c.InfluxDB + "/" + c.InfluxRP
+	}
+	return c.InfluxBucket
+}
+
+// InfluxAuth returns the token of the client: "user:password" on 1.8.
+func (c *Config) InfluxAuth() string {
+	if c.InfluxV1() {
+		if c.InfluxUser == "" {
+			return ""
+		}
+		return c.InfluxUser + ":" + c.InfluxPassword
+	}
+	return c.InfluxToken
+}
