@@ -1,0 +1,103 @@
+// Package broker runs the embedded MQTT broker of the aggregator's default
+// setup (mochi-mqtt): one TCP listener, sessions, subscriptions, retained and
+// queued messages kept in a pebble store on disk (synced writes), and no
+// expiry of queued messages, so a tap a gateway handed over survives a
+// restart of the aggregator and waits for it however long it is down.
+//
+// It accepts every client: it is meant for a single machine (listening on
+// loopback by default). Production uses Mosquitto with TLS and per-gateway
+// ACLs (deploy/).
+package broker
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+
+	mqtt "github.com/mochi-mqtt/server/v2"
+	"github.com/mochi-mqtt/server/v2/hooks/storage/pebble"
+	"github.com/mochi-mqtt/server/v2/listeners"
+	"github.com/mochi-mqtt/server/v2/packets"
+)
+
+// Broker is an embedded MQTT broker with its listener bound.
+type Broker struct {
+	srv *mqtt.Server
+	tcp *listeners.TCP
+	log *slog.Logger
+}
+
+// New opens the store under dir and binds the listener on addr
+// ("127.0.0.1:1883"; port 0 picks a free one, see Addr). Serving starts with
+// Run.
+func New(addr, dir string, log *slog.Logger) (*Broker, error) {
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return nil, fmt.Errorf("broker: %w", err)
+	}
+	caps := mqtt.NewDefaultServerCapabilities()
+	// Queued taps must never expire: a gateway deleted them from its spool
+	// when the broker acknowledged them.
+	caps.MaximumMessageExpiryInterval = 0
+	srv := mqtt.New(&mqtt.Options{
+		Capabilities: caps,
+		Logger:       log.With("part", "broker"),
+		// Buffers sized for bursts of small messages.
+		ClientNetWriteBufferSize: 64 * 1024,
+		ClientNetReadBufferSize:  64 * 1024,
+	})
+	if err := srv.AddHook(new(allowAll), nil); err != nil {
+		return nil, fmt.Errorf("broker: %w", err)
+	}
+	err := srv.AddHook(new(pebble.Hook), &pebble.Options{
+		Path: filepath.Join(dir, "pebble"),
+		Mode: pebble.Sync, // a PUBACK to a gateway means the tap is on disk
+	})
+	if err != nil {
+		return nil, fmt.Errorf("broker: store %s: %w", dir, err)
+	}
+	tcp := listeners.NewTCP(listeners.Config{ID: "tcp", Address: addr})
+	if err := srv.AddListener(tcp); err != nil {
+		srv.Close()
+		return nil, fmt.Errorf("broker: listen %s: %w", addr, err)
+	}
+	return &Broker{srv: srv, tcp: tcp, log: log}, nil
+}
+
+// Addr returns the bound listen address.
+func (b *Broker) Addr() string { return b.tcp.Address() }
+
+// URL returns the address as a client URL.
+func (b *Broker) URL() string { return "tcp://" + b.Addr() }
+
+// Run serves until ctx is done, then disconnects the clients and closes the
+// store.
+func (b *Broker) Run(ctx context.Context) error {
+	if err := b.srv.Serve(); err != nil {
+		b.srv.Close()
+		return fmt.Errorf("broker: %w", err)
+	}
+	b.log.Info("embedded broker listening", "addr", b.Addr())
+	<-ctx.Done()
+	if err := b.srv.Close(); err != nil {
+		return fmt.Errorf("broker: close: %w", err)
+	}
+	return nil
+}
+
+// Close releases the listener and the store of a broker that never ran.
+func (b *Broker) Close() error { return b.srv.Close() }
+
+// allowAll lets every client connect, publish and subscribe. (mochi's own
+// allow hook lives in a package that needs a YAML dependency this module
+// does not carry.)
+type allowAll struct{ mqtt.HookBase }
+
+func (h *allowAll) ID() string { return "allow-all" }
+
+func (h *allowAll) Provides(b byte) bool { return b == mqtt.OnConnectAuthenticate || b == mqtt.OnACLCheck }
+
+func (h *allowAll) OnConnectAuthenticate(*mqtt.Client, packets.Packet) bool { return true }
+
+func (h *allowAll) OnACLCheck(*mqtt.Client, string, bool) bool { return true }

@@ -1,0 +1,94 @@
+package broker
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"testing"
+	"time"
+
+	paho "github.com/eclipse/paho.mqtt.golang"
+	"golang.org/x/sync/errgroup"
+)
+
+func start(t *testing.T, dir string) (*Broker, func()) {
+	t.Helper()
+	b, err := New("127.0.0.1:0", dir, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var g errgroup.Group
+	g.Go(func() error { return b.Run(ctx) })
+	return b, func() {
+		cancel()
+		if err := g.Wait(); err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+func connect(t *testing.T, url, id string, clean bool, onMsg paho.MessageHandler) paho.Client {
+	t.Helper()
+	o := paho.NewClientOptions().AddBroker(url).SetClientID(id).SetCleanSession(clean).
+		SetAutoReconnect(false).SetDefaultPublishHandler(onMsg)
+	c := paho.NewClient(o)
+	if tok := c.Connect(); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
+		t.Fatalf("connect %s: %v", id, tok.Error())
+	}
+	return c
+}
+
+// A QoS 1 message queued for a disconnected persistent session survives a
+// restart of the broker (pebble store) and is delivered on reconnect.
+func TestQueuedMessagesSurviveRestart(t *testing.T) {
+	dir := t.TempDir()
+	b, stop := start(t, dir)
+	url := b.URL()
+	sub := connect(t, url, "agg", false, nil)
+	if tok := sub.Subscribe("timeclock/v1/+/+/+/punch", 1, nil); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
+		t.Fatal(tok.Error())
+	}
+	sub.Disconnect(100)
+
+	pub := connect(t, url, "gw", true, nil)
+	const n = 5
+	for i := range n {
+		tok := pub.Publish("timeclock/v1/b/s/g/punch", 1, false, fmt.Sprintf("tap-%d", i))
+		if !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
+			t.Fatal(tok.Error())
+		}
+	}
+	pub.Disconnect(100)
+	stop()
+
+	// same store, new port
+	b2, stop2 := start(t, dir)
+	defer stop2()
+	got := make(chan string, n)
+	c := connect(t, b2.URL(), "agg", false, func(_ paho.Client, m paho.Message) { got <- string(m.Payload()) })
+	defer c.Disconnect(100)
+	seen := map[string]bool{}
+	for len(seen) < n {
+		select {
+		case p := <-got:
+			seen[p] = true
+		case <-time.After(30 * time.Second):
+			t.Fatalf("after restart received %d of %d queued messages: %v", len(seen), n, seen)
+		}
+	}
+	for i := range n {
+		if !seen[fmt.Sprintf("tap-%d", i)] {
+			t.Errorf("tap-%d lost", i)
+		}
+	}
+}
+
+func TestListenError(t *testing.T) {
+	b, stop := start(t, t.TempDir())
+	defer stop()
+	if _, err := New(b.Addr(), t.TempDir(), slog.New(slog.NewTextHandler(io.Discard, nil))); err == nil {
+		t.Fatal("second broker on a used port: no error")
+	}
+}
