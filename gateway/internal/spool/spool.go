@@ -1,0 +1,241 @@
+// Package spool provides the gateway's durable queue of taps: a bbolt file
+// in which a tap is written and fsynced before the person at the reader is
+// told it was accepted, and from which it leaves only when the aggregator has
+// acknowledged it end to end. The spool also keeps the boot counter and the
+// sequence that make tap ids unique across restarts.
+//
+// Writers are grouped: while one commit is being fsynced, the taps and
+// removals that arrive wait and go together into the next commit, so a burst
+// costs one fsync per group, not one per tap.
+package spool
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"timeclock/gateway/internal/tapid"
+)
+
+var (
+	bucketMeta = []byte("meta")
+	bucketTaps = []byte("taps")
+	keyBoot    = []byte("boot")
+	keySeq     = []byte("seq")
+	keyGateway = []byte("gateway")
+)
+
+// Spool is an open spool file. Its methods are safe for concurrent use.
+type Spool struct {
+	db      *bolt.DB
+	gateway string
+	boot    uint32
+	depth   atomic.Int64
+
+	mu         sync.Mutex
+	pending    []*request
+	committing bool
+	seq        uint64 // last sequence given in this boot; guarded by the committer role
+	commits    atomic.Uint64
+}
+
+// request is one caller's share of a group commit.
+type request struct {
+	add  []Tap
+	del  []tapid.ID
+	ids  []tapid.ID
+	err  error
+	done chan struct{}
+}
+
+// Open opens or creates the spool at path for gateway and starts a new boot:
+// the boot counter goes up by one and is fsynced before Open returns, so no
+// id of this run can repeat one of an earlier run. A spool belongs to one
+// gateway; opening it under another name is refused, as the ids would lie.
+// Open fails after lockTimeout if another process holds the file.
+func Open(path, gateway string, lockTimeout time.Duration) (*Spool, error) {
+	if !tapid.ValidName(gateway) {
+		return nil, fmt.Errorf("spool: gateway name %q: want [a-z0-9-]{1,40}", gateway)
+	}
+	db, err := bolt.Open(path, 0o600, &bolt.Options{
+		Timeout:        lockTimeout,
+		FreelistType:   bolt.FreelistMapType,
+		NoFreelistSync: true, // rebuilt by a scan on open; saves a page write per commit
+	})
+	if err != nil {
+		return nil, fmt.Errorf("spool: open %s: %w", path, err)
+	}
+	s := &Spool{db: db, gateway: gateway}
+	if err := db.Update(s.startBoot); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("spool: %s: %w", path, err)
+	}
+	return s, nil
+}
+
+func (s *Spool) startBoot(tx *bolt.Tx) error {
+	meta, err := tx.CreateBucketIfNotExists(bucketMeta)
+	if err != nil {
+		return err
+	}
+	taps, err := tx.CreateBucketIfNotExists(bucketTaps)
+	if err != nil {
+		return err
+	}
+	if g := meta.Get(keyGateway); g != nil && string(g) != s.gateway {
+		return fmt.Errorf("belongs to gateway %q, not %q", g, s.gateway)
+	}
+	var boot uint32
+	if b := meta.Get(keyBoot); b != nil {
+		if len(b) != 4 {
+			return errors.New("damaged boot counter")
+		}
+		boot = binary.BigEndian.Uint32(b)
+	}
+	if boot == ^uint32(0) {
+		return errors.New("boot counter exhausted")
+	}
+	s.boot = boot + 1
+	s.seq = 0
+	s.depth.Store(int64(taps.Stats().KeyN))
+	if err := meta.Put(keyGateway, []byte(s.gateway)); err != nil {
+		return err
+	}
+	if err := meta.Put(keySeq, binary.BigEndian.AppendUint64(nil, 0)); err != nil {
+		return err
+	}
+	return meta.Put(keyBoot, binary.BigEndian.AppendUint32(nil, s.boot))
+}
+
+// Boot returns the boot number of this run.
+func (s *Spool) Boot() uint32 { return s.boot }
+
+// Gateway returns the gateway name the spool belongs to.
+func (s *Spool) Gateway() string { return s.gateway }
+
+// Depth returns the number of taps not yet acknowledged.
+func (s *Spool) Depth() int { return int(s.depth.Load()) }
+
+// Commits returns the number of fsynced commits so far (for metrics).
+func (s *Spool) Commits() uint64 { return s.commits.Load() }
+
+// Close closes the file. Callers must have stopped calling the other methods.
+func (s *Spool) Close() error { return s.db.Close() }
+
+// Append gives each tap the next id, writes them and returns once they are
+// fsynced. Either all are stored or none (the error says why). The ids are
+// returned in the order of taps.
+func (s *Spool) Append(ctx context.Context, taps ...Tap) ([]tapid.ID, error) {
+	for i := range taps {
+		if _, err := dirCode(taps[i].Dir); err != nil {
+			return nil, err
+		}
+	}
+	r := &request{add: taps}
+	if err := s.submit(ctx, r); err != nil {
+		return nil, err
+	}
+	return r.ids, nil
+}
+
+// Remove deletes acknowledged taps. Ids not in the spool (an answer that
+// came twice) are ignored.
+func (s *Spool) Remove(ctx context.Context, ids ...tapid.ID) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	return s.submit(ctx, &request{del: ids})
+}
+
+// submit queues r and either leads the group commit or waits for the leader.
+// A caller whose ctx ends stops waiting, but its request still commits: a tap
+// half-way to disk is not pulled back.
+func (s *Spool) submit(ctx context.Context, r *request) error {
+	r.done = make(chan struct{})
+	s.mu.Lock()
+	s.pending = append(s.pending, r)
+	if s.committing {
+		s.mu.Unlock()
+		select {
+		case <-r.done:
+			return r.err
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	s.committing = true
+	for len(s.pending) > 0 {
+		group := s.pending
+		s.pending = nil
+		s.mu.Unlock()
+		s.commit(group)
+		s.mu.Lock()
+	}
+	s.committing = false
+	s.mu.Unlock()
+	<-r.done
+	return r.err
+}
+
+// commit writes one group in one transaction and wakes its callers.
+func (s *Spool) commit(group []*request) {
+	seq := s.seq
+	var added, removed int64
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		taps := tx.Bucket(bucketTaps)
+		taps.FillPercent = 0.95 // keys only grow: full pages waste no space
+		for _, r := range group {
+			r.ids = r.ids[:0]
+			for i := range r.add {
+				seq++
+				id := tapid.ID{Gateway: s.gateway, Boot: s.boot, Seq: seq}
+				v, err := encode(&r.add[i])
+				if err != nil {
+					return err
+				}
+				if err := taps.Put(key(id), v); err != nil {
+					return err
+				}
+				r.ids = append(r.ids, id)
+				added++
+			}
+			for _, id := range r.del {
+				if id.Gateway != s.gateway {
+					continue
+				}
+				k := key(id)
+				if taps.Get(k) == nil {
+					continue
+				}
+				if err := taps.Delete(k); err != nil {
+					return err
+				}
+				removed++
+			}
+		}
+		if seq == s.seq {
+			return nil
+		}
+		return tx.Bucket(bucketMeta).Put(keySeq, binary.BigEndian.AppendUint64(nil, seq))
+	})
+	if err == nil {
+		s.seq = seq
+		s.depth.Add(added - removed)
+		s.commits.Add(1)
+	} else {
+		err = fmt.Errorf("spool: commit: %w", err)
+	}
+	for _, r := range group {
+		if err != nil {
+			r.ids = nil
+		}
+		r.err = err
+		close(r.done)
+	}
+}

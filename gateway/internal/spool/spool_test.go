@@ -1,0 +1,339 @@
+package spool
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"timeclock/gateway/internal/tapid"
+)
+
+var t0 = time.Date(2026, 6, 1, 7, 40, 0, 123_000_000, time.FixedZone("JST", 9*3600))
+
+func tap(card string, i int) Tap {
+	return Tap{Reader: "entrance", Card: card, Dir: "in", Time: t0.Add(time.Duration(i) * time.Second),
+		Synced: true, Mono: time.Duration(i) * time.Second, OSBoot: [16]byte{1, 2, 3}}
+}
+
+func open(t testing.TB, path string) *Spool {
+	t.Helper()
+	s, err := Open(path, "gw-e01-a", time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func ids(t testing.TB, s *Spool) []string {
+	t.Helper()
+	taps, err := s.Scan(tapid.ID{}, 1<<30)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, tp := range taps {
+		out = append(out, tp.ID.String())
+	}
+	return out
+}
+
+func equal(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func TestIDsNeverRepeatAcrossBoots(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "spool.db")
+	ctx := context.Background()
+	var all []string
+	for boot := uint32(1); boot <= 3; boot++ {
+		s := open(t, path)
+		if s.Boot() != boot {
+			t.Fatalf("boot = %d, want %d", s.Boot(), boot)
+		}
+		got, err := s.Append(ctx, tap("felica:0123456789abcdef", 1), tap("felica:0123456789abcdef", 2))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, id := range got {
+			all = append(all, id.String())
+		}
+		s.Close()
+	}
+	want := []string{"gw-e01-a:1:000001", "gw-e01-a:1:000002", "gw-e01-a:2:000001", "gw-e01-a:2:000002",
+		"gw-e01-a:3:000001", "gw-e01-a:3:000002"}
+	if !equal(all, want) {
+		t.Fatalf("ids %v, want %v", all, want)
+	}
+	s := open(t, path)
+	defer s.Close()
+	if got := ids(t, s); !equal(got, want) {
+		t.Fatalf("spooled %v, want %v", got, want)
+	}
+	if s.Depth() != 6 {
+		t.Fatalf("depth %d, want 6", s.Depth())
+	}
+}
+
+func TestAppendScanRemove(t *testing.T) {
+	ctx := context.Background()
+	cases := []struct {
+		name    string
+		n       int
+		remove  []int // indexes of appended taps to remove
+		foreign bool  // also remove an id of another gateway
+		want    []int // indexes left
+	}{
+		{"nothing removed", 3, nil, false, []int{0, 1, 2}},
+		{"oldest removed", 3, []int{0}, false, []int{1, 2}},
+		{"middle removed twice", 3, []int{1, 1}, false, []int{0, 2}},
+		{"all removed", 2, []int{0, 1}, false, []int{}},
+		{"foreign id ignored", 2, []int{1}, true, []int{0}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			s := open(t, filepath.Join(t.TempDir(), "spool.db"))
+			defer s.Close()
+			var in []Tap
+			for i := 0; i < c.n; i++ {
+				in = append(in, tap("em4100:67003b51c6", i))
+			}
+			got, err := s.Append(ctx, in...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var del []tapid.ID
+			for _, i := range c.remove {
+				del = append(del, got[i])
+			}
+			if c.foreign {
+				del = append(del, tapid.ID{Gateway: "gw-other", Boot: 1, Seq: 1})
+			}
+			if err := s.Remove(ctx, del...); err != nil {
+				t.Fatal(err)
+			}
+			left, err := s.Scan(tapid.ID{}, 100)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(left) != len(c.want) || s.Depth() != len(c.want) {
+				t.Fatalf("left %d taps, depth %d, want %d", len(left), s.Depth(), len(c.want))
+			}
+			for j, i := range c.want {
+				w := in[i]
+				w.ID = got[i]
+				if !same(left[j], w) {
+					t.Errorf("tap %d = %+v, want %+v", j, left[j], w)
+				}
+			}
+		})
+	}
+}
+
+func same(a, b Tap) bool {
+	return a.ID == b.ID && a.Reader == b.Reader && a.Card == b.Card && a.Dir == b.Dir && a.Time.Equal(b.Time) &&
+		a.Synced == b.Synced && a.Mono == b.Mono && a.OSBoot == b.OSBoot
+}
+
+func TestScanPages(t *testing.T) {
+	s := open(t, filepath.Join(t.TempDir(), "spool.db"))
+	defer s.Close()
+	ctx := context.Background()
+	for i := 0; i < 10; i++ {
+		if _, err := s.Append(ctx, tap("felica:0123456789abcdef", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var seen []uint64
+	after := tapid.ID{}
+	for {
+		page, err := s.Scan(after, 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(page) == 0 {
+			break
+		}
+		for _, tp := range page {
+			seen = append(seen, tp.ID.Seq)
+		}
+		after = page[len(page)-1].ID
+	}
+	if len(seen) != 10 {
+		t.Fatalf("paged %v, want 1..10", seen)
+	}
+	for i, q := range seen {
+		if q != uint64(i+1) {
+			t.Fatalf("paged %v, want 1..10 in order", seen)
+		}
+	}
+	// Scanning after a removed id continues with the next one.
+	if err := s.Remove(ctx, tapid.ID{Gateway: "gw-e01-a", Boot: 1, Seq: 5}); err != nil {
+		t.Fatal(err)
+	}
+	page, err := s.Scan(tapid.ID{Gateway: "gw-e01-a", Boot: 1, Seq: 5}, 1)
+	if err != nil || len(page) != 1 || page[0].ID.Seq != 6 {
+		t.Fatalf("scan after removed id: %+v, %v", page, err)
+	}
+}
+
+func TestConcurrentAppendsGetDistinctOrderedIDs(t *testing.T) {
+	s := open(t, filepath.Join(t.TempDir(), "spool.db"))
+	defer s.Close()
+	const writers, each = 8, 25
+	var wg sync.WaitGroup
+	got := make([][]tapid.ID, writers)
+	for w := 0; w < writers; w++ {
+		wg.Go(func() {
+			for i := 0; i < each; i++ {
+				id, err := s.Append(context.Background(), tap("felica:0123456789abcdef", i))
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				got[w] = append(got[w], id...)
+			}
+		})
+	}
+	wg.Wait()
+	seen := map[tapid.ID]bool{}
+	for _, g := range got {
+		for i, id := range g {
+			if seen[id] {
+				t.Fatalf("id %s given twice", id)
+			}
+			seen[id] = true
+			if i > 0 && !g[i-1].Less(id) {
+				t.Fatalf("one writer's ids out of order: %s then %s", g[i-1], id)
+			}
+		}
+	}
+	if len(seen) != writers*each || s.Depth() != writers*each {
+		t.Fatalf("%d ids, depth %d, want %d", len(seen), s.Depth(), writers*each)
+	}
+	if s.Commits() > writers*each {
+		t.Fatalf("%d commits for %d taps", s.Commits(), writers*each)
+	}
+}
+
+func TestOpenRefuses(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "spool.db")
+	s := open(t, path)
+	if _, err := Open(path, "gw-e01-a", 50*time.Millisecond); err == nil {
+		t.Fatal("second Open of a locked spool succeeded")
+	}
+	s.Close()
+	if _, err := Open(path, "gw-e01-b", time.Second); err == nil {
+		t.Fatal("spool of gw-e01-a opened as gw-e01-b")
+	}
+	if _, err := Open(filepath.Join(dir, "x.db"), "GW", time.Second); err == nil {
+		t.Fatal("invalid gateway name accepted")
+	}
+}
+
+func TestAppendRejectsBadDirection(t *testing.T) {
+	s := open(t, filepath.Join(t.TempDir(), "spool.db"))
+	defer s.Close()
+	bad := tap("felica:0123456789abcdef", 0)
+	bad.Dir = "sideways"
+	if _, err := s.Append(context.Background(), tap("felica:0123456789abcdef", 1), bad); err == nil {
+		t.Fatal("bad direction accepted")
+	}
+	if s.Depth() != 0 {
+		t.Fatalf("depth %d after refused append", s.Depth())
+	}
+	// The refused call used no sequence number.
+	id, err := s.Append(context.Background(), tap("felica:0123456789abcdef", 1))
+	if err != nil || id[0].Seq != 1 {
+		t.Fatalf("next id %v, %v; want seq 1", id, err)
+	}
+}
+
+func TestRewrite(t *testing.T) {
+	s := open(t, filepath.Join(t.TempDir(), "spool.db"))
+	defer s.Close()
+	ctx := context.Background()
+	a, b := tap("felica:0123456789abcdef", 1), tap("felica:0123456789abcdef", 2)
+	a.Synced = false
+	if _, err := s.Append(ctx, a, b); err != nil {
+		t.Fatal(err)
+	}
+	n, err := s.Rewrite(func(t *Tap) bool {
+		if t.Synced {
+			return false
+		}
+		t.Synced = true
+		t.Time = t.Time.Add(time.Hour)
+		return true
+	})
+	if err != nil || n != 1 {
+		t.Fatalf("Rewrite = %d, %v; want 1", n, err)
+	}
+	got, _ := s.Scan(tapid.ID{}, 10)
+	if !got[0].Synced || !got[0].Time.Equal(a.Time.Add(time.Hour)) || !got[1].Time.Equal(b.Time) {
+		t.Fatalf("after rewrite: %+v", got)
+	}
+	if _, err := s.Rewrite(func(t *Tap) bool { t.ID.Seq++; return true }); err == nil {
+		t.Fatal("rewrite changing an id accepted")
+	}
+	if _, err := s.Rewrite(func(t *Tap) bool { t.Dir = "x"; return true }); err == nil {
+		t.Fatal("rewrite changing a direction accepted")
+	}
+}
+
+func TestRecordRoundTrip(t *testing.T) {
+	cases := []Tap{
+		tap("felica:0123456789abcdef", 0),
+		{Reader: "", Card: "", Dir: "tap", Time: time.Unix(0, 0), Mono: -1},
+		{Reader: "裏口", Card: "wiegand26:d41b81", Dir: "out", Time: time.Unix(2_000_000_000, 999), Synced: true,
+			Mono: 1 << 62, OSBoot: [16]byte{15: 0xff}},
+	}
+	for _, c := range cases {
+		b, err := encode(&c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got Tap
+		if err := decode(b, &got); err != nil || !same(got, c) {
+			t.Errorf("decode(encode(%+v)) = %+v, %v", c, got, err)
+		}
+		for i := 0; i < len(b); i++ {
+			if err := decode(b[:i], &got); !errors.Is(err, errRecord) {
+				t.Errorf("truncated record of %d bytes decoded: %v", i, err)
+			}
+		}
+	}
+}
+
+func FuzzDecode(f *testing.F) {
+	good := tap("felica:0123456789abcdef", 3)
+	b, _ := encode(&good)
+	f.Add(b)
+	f.Add([]byte{1, 6})
+	f.Add([]byte{2, 0, 0})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var tp Tap
+		if decode(b, &tp) != nil {
+			return
+		}
+		again, err := encode(&tp)
+		if err != nil {
+			t.Fatalf("decoded %+v does not encode: %v", tp, err)
+		}
+		var back Tap
+		if err := decode(again, &back); err != nil || !same(back, tp) {
+			t.Fatalf("re-encoded %+v decodes to %+v, %v", tp, back, err)
+		}
+	})
+}
