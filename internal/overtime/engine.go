@@ -61,7 +61,7 @@ type month struct {
 	takehome  int32
 	reduction int32 // self_study minutes
 	reducN    int32 // self_study adjustments and retracts
-	sched     int16 // scheduled days (regular > 0), -1 until computed
+	sched     int16 // scheduled days (regular > 0)
 	mask      uint64
 }
 

@@ -42,26 +42,31 @@ func (e *Engine) noteRecord(si int, mo civil.Month) {
 }
 
 // monthFor returns the state of month mo, growing the staff's dense month
-// slice as needed.
+// slice as needed. A new month counts its scheduled days once, so reading a
+// month never writes (readers may share the engine under a read lock).
 func (e *Engine) monthFor(si int, mo civil.Month) *month {
 	s := &e.staff[si]
 	if len(s.months) == 0 {
 		s.m0 = mo
-		s.months = append(s.months, month{sched: -1})
+		s.months = append(s.months, e.newMonth(si, mo))
 	}
 	if mo < s.m0 {
 		grow := int(s.m0 - mo)
 		nm := make([]month, grow+len(s.months), grow+cap(s.months))
 		for i := 0; i < grow; i++ {
-			nm[i].sched = -1
+			nm[i] = e.newMonth(si, mo+civil.Month(i))
 		}
 		copy(nm[grow:], s.months)
 		s.months, s.m0 = nm, mo
 	}
 	for int(mo-s.m0) >= len(s.months) {
-		s.months = append(s.months, month{sched: -1})
+		s.months = append(s.months, e.newMonth(si, s.m0+civil.Month(len(s.months))))
 	}
 	return &s.months[mo-s.m0]
+}
+
+func (e *Engine) newMonth(si int, mo civil.Month) month {
+	return month{sched: int16(e.scheduledDays(si, mo))}
 }
 
 // overtimeOf returns the overtime of month mo (0 when nothing was recorded).

@@ -107,9 +107,6 @@ func (e *Engine) Month(si int, mo civil.Month) MonthResult {
 		r.DaysWorked, r.Incomplete = int(m.worked), int(m.incompl)
 		r.IntervalBreaches, r.LockBreaches = int(m.interBr), int(m.lockBr)
 		r.Takehome, r.Reduction, r.Reductions = int(m.takehome), int(m.reduction), int(m.reducN)
-		if m.sched < 0 {
-			m.sched = int16(e.scheduledDays(si, mo))
-		}
 		r.Scheduled = int(m.sched)
 	} else {
 		r.Scheduled = e.scheduledDays(si, mo)
@@ -175,7 +172,7 @@ func (e *Engine) Recompute() {
 	for si := range e.staff {
 		s := &e.staff[si]
 		for i := range s.months {
-			s.months[i] = month{sched: -1, mask: s.months[i].mask, reducN: 0}
+			s.months[i] = month{sched: int16(e.scheduledDays(si, s.m0+civil.Month(i))), mask: s.months[i].mask}
 		}
 		for i := range s.adjs {
 			a := &s.adjs[i]
