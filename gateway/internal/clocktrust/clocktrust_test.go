@@ -1,0 +1,144 @@
+package clocktrust
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"testing"
+	"time"
+)
+
+// fake is a Source whose readings the test sets.
+type fake struct {
+	wall   time.Time
+	boot   time.Duration
+	synced bool
+	err    error
+	osBoot [16]byte
+}
+
+func (f *fake) Now() (time.Time, time.Duration) { return f.wall, f.boot }
+func (f *fake) Synced() (bool, error)           { return f.synced, f.err }
+func (f *fake) OSBoot() [16]byte                { return f.osBoot }
+
+// step advances both clocks by d, then moves the wall clock by jump.
+type step struct {
+	d, jump time.Duration
+	synced  bool
+}
+
+var (
+	quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+	w0    = time.Date(2026, 6, 1, 7, 0, 0, 0, time.UTC)
+)
+
+func TestTrust(t *testing.T) {
+	cases := []struct {
+		name       string
+		mode       Mode
+		err        error
+		steps      []step
+		wantJumps  int
+		wantSyncs  int
+		wantSynced []bool
+	}{
+		{"steady synced", ModeKernel, nil, []step{{time.Second, 0, true}, {time.Second, 0, true}}, 0, 1,
+			[]bool{true, true, true}},
+		{"slew below threshold is no jump", ModeKernel, nil,
+			[]step{{time.Second, 900 * time.Millisecond, true}, {time.Second, -900 * time.Millisecond, true}}, 0, 1,
+			[]bool{true, true, true}},
+		{"step forward at first sync", ModeKernel, nil,
+			[]step{{time.Second, 0, false}, {time.Second, 3 * time.Hour, true}, {time.Second, 0, true}}, 1, 1,
+			[]bool{false, false, true, true}},
+		{"step back while synced", ModeKernel, nil, []step{{time.Second, -5 * time.Second, true}}, 1, 1,
+			[]bool{true, true}},
+		{"lost and regained sync", ModeKernel, nil,
+			[]step{{time.Second, 0, false}, {time.Second, 0, true}, {time.Second, 0, true}}, 0, 2,
+			[]bool{true, false, true, true}},
+		{"unreadable state is unsynced", ModeKernel, errors.New("EPERM"), []step{{time.Second, 0, true}}, 0, 0,
+			[]bool{false, false}},
+		{"assume synced", ModeAssume, errors.New("EPERM"), []step{{time.Second, 0, false}}, 0, 1,
+			[]bool{true, true}},
+		{"untrusted", ModeUntrusted, nil, []step{{time.Second, 0, true}}, 0, 0, []bool{false, false}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			f := &fake{wall: w0, boot: time.Minute, synced: c.wantSynced[0], err: c.err}
+			if c.mode != ModeKernel {
+				f.synced = !c.wantSynced[0]
+			}
+			tr := New(f, c.mode, time.Second, quiet)
+			syncs := 0
+			tr.OnSync(func(ref Stamp) {
+				syncs++
+				if !ref.Synced {
+					t.Errorf("OnSync with an unsynced stamp %+v", ref)
+				}
+			})
+			got := []bool{tr.Stamp().Synced}
+			for _, s := range c.steps {
+				f.wall = f.wall.Add(s.d + s.jump)
+				f.boot += s.d
+				f.synced = s.synced
+				st := tr.Stamp()
+				if !st.Wall.Equal(f.wall) || st.Boot != f.boot {
+					t.Fatalf("stamp %+v does not carry the readings", st)
+				}
+				got = append(got, st.Synced)
+			}
+			for i := range got {
+				if got[i] != c.wantSynced[i] {
+					t.Fatalf("synced per reading %v, want %v", got, c.wantSynced)
+				}
+			}
+			if tr.Jumps() != c.wantJumps || syncs != c.wantSyncs {
+				t.Fatalf("jumps %d, syncs %d; want %d, %d", tr.Jumps(), syncs, c.wantJumps, c.wantSyncs)
+			}
+			if tr.Synced() != got[len(got)-1] {
+				t.Fatalf("Synced() = %v after last stamp %v", tr.Synced(), got[len(got)-1])
+			}
+		})
+	}
+}
+
+func TestCorrect(t *testing.T) {
+	ref := Stamp{Wall: w0, Boot: time.Hour, OSBoot: [16]byte{1}, Synced: true}
+	cases := []struct {
+		name    string
+		tapBoot time.Duration
+		osBoot  [16]byte
+		ref     Stamp
+		want    time.Time
+		ok      bool
+	}{
+		{"ten minutes before sync", 50 * time.Minute, [16]byte{1}, ref, w0.Add(-10 * time.Minute), true},
+		{"after sync", 61 * time.Minute, [16]byte{1}, ref, w0.Add(time.Minute), true},
+		{"other kernel boot", 50 * time.Minute, [16]byte{2}, ref, time.Time{}, false},
+		{"reference not synced", 50 * time.Minute, [16]byte{1}, Stamp{Wall: w0, Boot: time.Hour, OSBoot: [16]byte{1}},
+			time.Time{}, false},
+	}
+	for _, c := range cases {
+		got, ok := Correct(c.tapBoot, c.osBoot, c.ref)
+		if ok != c.ok || !got.Equal(c.want) {
+			t.Errorf("%s: Correct = %v, %v; want %v, %v", c.name, got, ok, c.want, c.ok)
+		}
+	}
+}
+
+func TestRunSamplesUntilCancelled(t *testing.T) {
+	f := &fake{wall: w0, boot: time.Minute, synced: true}
+	tr := New(f, ModeKernel, time.Second, quiet)
+	synced := make(chan Stamp, 1)
+	tr.OnSync(func(ref Stamp) { synced <- ref })
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- tr.Run(ctx, nil) }()
+	if ref := <-synced; !ref.Wall.Equal(w0) || ref.Boot != time.Minute {
+		t.Fatalf("OnSync with %+v", ref)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}
