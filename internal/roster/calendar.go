@@ -1,0 +1,113 @@
+package roster
+
+import (
+	"io"
+
+	"timeclock/internal/civil"
+)
+
+// Kind is the kind of a calendar.csv row.
+type Kind string
+
+// Calendar kinds (FORMATS.md §3).
+const (
+	KindHoliday  Kind = "holiday"   // an extra day off (e.g. 県民の日)
+	KindClosure  Kind = "closure"   // 学校閉庁日: a day off
+	KindWorkday  Kind = "workday"   // 勤務を命じた日: scheduled even if a day off
+	KindLockTime Kind = "lock_time" // 施錠時間 in force from Date on
+)
+
+// Valid reports whether k is a known kind.
+func (k Kind) Valid() bool {
+	switch k {
+	case KindHoliday, KindClosure, KindWorkday, KindLockTime:
+		return true
+	}
+	return false
+}
+
+// dayOff reports whether a row of kind k makes its date a day off.
+func (k Kind) dayOff() bool { return k == KindHoliday || k == KindClosure }
+
+// GlobalScope is the scope of a calendar row that applies to every school.
+const GlobalScope = "*"
+
+// CalendarEntry is one row of calendar.csv. Scope is a school id, a board id
+// or GlobalScope. LockMin (minutes after midnight) is set for KindLockTime
+// only; Note is free text, shown in reports as the name of the day off.
+type CalendarEntry struct {
+	Date    civil.Date
+	Scope   string
+	Kind    Kind
+	LockMin int
+	Note    string
+	Pos     Pos
+}
+
+var calendarCols = []string{"date", "scope", "kind", "value", "note"}
+
+// ParseCalendar reads calendar.csv from r, naming it file in errors. It
+// checks each row on its own; New checks scopes against the roster and rows
+// against each other (one day kind and one lock time per date and scope).
+func ParseCalendar(r io.Reader, file string) ([]CalendarEntry, []error) {
+	c, errs, _ := parseCalendar(r, file)
+	return c, errs
+}
+
+func parseCalendar(r io.Reader, file string) (out []CalendarEntry, errs []error, fatal bool) {
+	t, herr := openTable(r, file, calendarCols)
+	if herr != nil {
+		return nil, []error{herr}, true
+	}
+	for {
+		rw, rerr, ok, stop := t.next()
+		if rerr != nil {
+			errs = append(errs, rerr)
+		}
+		if stop {
+			return out, errs, true
+		}
+		if !ok {
+			return out, errs, false
+		}
+		if rerr != nil {
+			continue
+		}
+		e, ferrs := calendarRow(rw)
+		if len(ferrs) > 0 {
+			errs = append(errs, ferrs...)
+			continue
+		}
+		out = append(out, e)
+	}
+}
+
+func calendarRow(rw row) (CalendarEntry, []error) {
+	f := fieldErrs{pos: rw.pos}
+	v := rw.fields
+	e := CalendarEntry{Scope: v[1], Kind: Kind(v[2]), Note: v[4], Pos: rw.pos}
+	e.Date, _ = f.date("date", v[0], false)
+	if e.Kind == KindLockTime {
+		e.LockMin = f.clock("value", v[3])
+	} else if v[3] != "" && e.Kind.Valid() {
+		f.add("value", "%q: only lock_time takes a value", v[3])
+	}
+	return e, f.errs
+}
+
+// checkEntry checks the values of one calendar entry on its own; whether its
+// scope exists is up to New.
+func checkEntry(e *CalendarEntry) []error {
+	f := fieldErrs{pos: e.Pos}
+	if e.Scope != GlobalScope && !isID(e.Scope, false) {
+		f.add("scope", "%q: want a school id, a board id or *", e.Scope)
+	}
+	if !e.Kind.Valid() {
+		f.add("kind", "%q: want one of holiday, closure, workday, lock_time", e.Kind)
+	}
+	if e.Kind == KindLockTime && (e.LockMin < 0 || e.LockMin >= 24*60) {
+		f.add("value", "%d minutes is outside 00:00–23:59", e.LockMin)
+	}
+	f.text("note", e.Note)
+	return f.errs
+}
