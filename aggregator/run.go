@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+
+	"timeclock/aggregator/internal/report"
 )
 
 // usageError marks an error caused by the command line (exit status 2).
@@ -26,7 +28,8 @@ func (e exitError) Unwrap() error { return e.err }
 
 func exitCode(err error) int {
 	var ue usageError
-	if errors.As(err, &ue) {
+	var re report.UsageError
+	if errors.As(err, &ue) || errors.As(err, &re) {
 		return 2
 	}
 	var ee exitError
@@ -44,6 +47,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "-h", "--help", "help":
 		fmt.Fprintln(stdout, "usage: aggregator report|serve [flags]")
 		return nil
+	case "report":
+		return report.Main(args[1:], stdout, stderr)
 	}
 	return usageError{fmt.Sprintf("unknown subcommand %q", args[0])}
 }
