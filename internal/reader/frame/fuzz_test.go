@@ -1,0 +1,57 @@
+package frame
+
+import (
+	"bytes"
+	"testing"
+)
+
+// FuzzDecoder checks the decoder on arbitrary bytes: it never panics, the
+// frames it returns are in the input as written, and cutting the input into
+// two writes anywhere changes nothing.
+func FuzzDecoder(f *testing.F) {
+	for _, v := range vectors {
+		f.Add(unhex(f, v.wire), uint8(3))
+	}
+	f.Add(unhex(f, "55 55 00 00 00 00 00 FF 03 FD D4 14 01 17 00"), uint8(7))
+	f.Add(unhex(f, "00 00 FF FF FF 00 03 FD D5 4B 00 E0 00 00 FF 00"), uint8(9))
+	f.Add(unhex(f, "00 00 FF 03 FD D5 4B 00 E0 00 00 FF 00 FF 00"), uint8(10))
+	f.Fuzz(func(t *testing.T, in []byte, cut uint8) {
+		whole, wholeErrs := decodeAll(in, len(in))
+		split, splitErrs := decodeAll(in, int(cut)%(len(in)+1))
+		if len(whole) != len(split) || wholeErrs != splitErrs {
+			t.Fatalf("%d frames and %d errors in one write, %d and %d in two", len(whole), wholeErrs, len(split), splitErrs)
+		}
+		for i, f := range whole {
+			if f.String() != split[i].String() {
+				t.Fatalf("frame %d: %v in one write, %v in two", i, f, split[i])
+			}
+			wire := f.Bytes()
+			wire = wire[:len(wire)-1] // the postamble is optional
+			if f.Kind == Info {
+				wire = wire[5:] // TFI, data, DCS: the header may have been the extended one
+			}
+			if !bytes.Contains(in, wire) {
+				t.Fatalf("frame %v (% X) is not in the input", f, wire)
+			}
+		}
+	})
+}
+
+func decodeAll(in []byte, cut int) (frames []Frame, errs int) {
+	var d Decoder
+	for _, part := range [][]byte{in[:cut], in[cut:]} {
+		d.Write(part)
+		for {
+			f, ok, err := d.Next()
+			if err != nil {
+				errs++
+				continue
+			}
+			if !ok {
+				break
+			}
+			frames = append(frames, f)
+		}
+	}
+	return frames, errs
+}
