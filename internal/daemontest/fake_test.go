@@ -39,11 +39,6 @@ func fakeDaemon(mode string, args []string) {
 		if mode == "stubborn" {
 			signal.Ignore(syscall.SIGTERM)
 		}
-		l, err := net.Listen("tcp", "127.0.0.1:"+args[0])
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "fake:", err)
-			os.Exit(1)
-		}
 		if len(args) > 1 {
 			child := exec.Command(os.Args[0])
 			child.Env = append(os.Environ(), "DAEMONTEST_FAKE=sleep")
@@ -52,6 +47,12 @@ func fakeDaemon(mode string, args []string) {
 				os.Exit(1)
 			}
 			os.WriteFile(args[1], []byte(strconv.Itoa(child.Process.Pid)), 0o644)
+		}
+		// Listening last: once the port answers, the child is known.
+		l, err := net.Listen("tcp", "127.0.0.1:"+args[0])
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "fake:", err)
+			os.Exit(1)
 		}
 		fmt.Println("fake: serving on", l.Addr())
 		for {

@@ -185,3 +185,20 @@ func TestStartIsRecorded(t *testing.T) {
 		t.Errorf("record = %q, want %q", b, want)
 	}
 }
+
+func TestWaitContext(t *testing.T) {
+	ctx := WaitContext(t)
+	end, ok := ctx.Deadline()
+	if !ok {
+		t.Fatal("no deadline")
+	}
+	if limit := time.Now().Add(MaxWait); end.After(limit) {
+		t.Errorf("deadline %v beyond MaxWait (%v)", end, limit)
+	}
+	if d, ok := t.Deadline(); ok && !end.Before(d) {
+		t.Errorf("deadline %v not before the test's %v", end, d)
+	}
+	if ctx.Err() != nil {
+		t.Errorf("context already done: %v", ctx.Err())
+	}
+}
