@@ -30,9 +30,9 @@ type Source interface {
 type Mode int
 
 const (
-	ModeKernel   Mode = iota // trust the kernel's NTP state (production)
-	ModeAssume               // take the wall clock as synchronised (a host whose clock is kept for it)
-	ModeUntrusted            // never synchronised: every tap is marked unsynced
+	ModeKernel    Mode = iota // trust the kernel's NTP state (production)
+	ModeAssume                // take the wall clock as synchronised (a host whose clock is kept for it)
+	ModeUntrusted             // never synchronised: every tap is marked unsynced
 )
 
 // Stamp is what a tap records about the clock.

@@ -115,4 +115,3 @@ func (o *OLED) draw(s Screen) error {
 	r := o.d.Bounds()
 	return o.d.Draw(r, Render(s, r), r.Min)
 }
-
