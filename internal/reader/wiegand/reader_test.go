@@ -1,0 +1,303 @@
+package wiegand_test
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"slices"
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"periph.io/x/conn/v3/gpio"
+
+	"timeclock/internal/reader/wiegand"
+	"timeclock/internal/reader/wiegand/wiegandtest"
+)
+
+// The full emulator (timing, faults) is firmware-sim/internal/wiegandsim,
+// which tests the reader end to end; here a few lines drive the fake wire.
+
+const bitInterval = 2 * time.Millisecond
+
+// pulse drives one pulse on line l of w.
+func pulse(w *wiegandtest.Wire, l wiegand.Line) error {
+	d := w.Driver(l)
+	if err := d.Out(gpio.Low); err != nil {
+		return err
+	}
+	return d.Out(gpio.High)
+}
+
+// send drives the bits b, one every interval.
+func send(w *wiegandtest.Wire, b wiegand.Bits, interval time.Duration) error {
+	for i := range b.N {
+		if err := pulse(w, wiegand.Line(b.Bit(i))); err != nil {
+			return err
+		}
+		time.Sleep(interval)
+	}
+	return nil
+}
+
+// result gathers what a Reader hands out.
+type result struct {
+	mu      sync.Mutex
+	cards   []string
+	rejects []error
+}
+
+func (r *result) card(c string)      { r.mu.Lock(); r.cards = append(r.cards, c); r.mu.Unlock() }
+func (r *result) rejected(err error) { r.mu.Lock(); r.rejects = append(r.rejects, err); r.mu.Unlock() }
+
+func (r *result) check(t *testing.T, cards []string, reasons []error) {
+	t.Helper()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !slices.Equal(r.cards, cards) {
+		t.Errorf("cards = %q, want %q", r.cards, cards)
+	}
+	if len(r.rejects) != len(reasons) {
+		t.Fatalf("rejected %d frames %v, want %d", len(r.rejects), r.rejects, len(reasons))
+	}
+	for i, err := range r.rejects {
+		var fe *wiegand.FrameError
+		if !errors.Is(err, reasons[i]) || !errors.As(err, &fe) {
+			t.Errorf("reject %d = %v, want a *FrameError of %v", i, err, reasons[i])
+		}
+	}
+}
+
+var (
+	cardW26 = wiegand.W26Card(0xD4, 0x1B81)
+	cardW34 = wiegand.Frame{Format: wiegand.W34, Data: 0x89D41B81}
+	idW26   = "wiegand26:d41b81"
+	idW34   = "wiegand34:89d41b81"
+)
+
+func TestReader(t *testing.T) {
+	quiet := func() { time.Sleep(50 * time.Millisecond) }
+	tests := []struct {
+		name    string
+		drive   func(w *wiegandtest.Wire) error
+		cards   []string
+		reasons []error
+	}{
+		{"W26", func(w *wiegandtest.Wire) error { return send(w, cardW26.Encode(), bitInterval) },
+			[]string{idW26}, nil},
+		{"W34", func(w *wiegandtest.Wire) error { return send(w, cardW34.Encode(), bitInterval) },
+			[]string{idW34}, nil},
+		{"two cards in a row", func(w *wiegandtest.Wire) error {
+			if err := send(w, cardW26.Encode(), bitInterval); err != nil {
+				return err
+			}
+			time.Sleep(30 * time.Millisecond) // just over the silence
+			return send(w, cardW34.Encode(), bitInterval)
+		}, []string{idW26, idW34}, nil},
+		{"slowest reader: 20 ms gaps", func(w *wiegandtest.Wire) error {
+			return send(w, cardW26.Encode(), 20*time.Millisecond)
+		}, []string{idW26}, nil},
+		{"cut short, then a card", func(w *wiegandtest.Wire) error {
+			b := cardW26.Encode()
+			if err := send(w, wiegand.Bits{V: b.V >> 6, N: 20}, bitInterval); err != nil {
+				return err
+			}
+			quiet()
+			return send(w, b, bitInterval)
+		}, []string{idW26}, []error{wiegand.ErrLength}},
+		{"glitch, then a card", func(w *wiegandtest.Wire) error {
+			if err := pulse(w, wiegand.D1); err != nil {
+				return err
+			}
+			quiet()
+			return send(w, cardW34.Encode(), bitInterval)
+		}, []string{idW34}, []error{wiegand.ErrLength}},
+		{"both lines at once mid-frame", func(w *wiegandtest.Wire) error {
+			b := cardW26.Encode()
+			if err := send(w, wiegand.Bits{V: b.V >> 16, N: 10}, bitInterval); err != nil {
+				return err
+			}
+			if err := pulse(w, wiegand.D0); err != nil { // no time passes: coincident
+				return err
+			}
+			if err := pulse(w, wiegand.D1); err != nil {
+				return err
+			}
+			time.Sleep(bitInterval)
+			if err := send(w, wiegand.Bits{V: b.V, N: 15}, bitInterval); err != nil {
+				return err
+			}
+			quiet()
+			return send(w, b, bitInterval)
+		}, []string{idW26}, []error{wiegand.ErrNoise}},
+		{"bad parity", func(w *wiegandtest.Wire) error {
+			b := cardW26.Encode()
+			b.V ^= 1 << 3
+			return send(w, b, bitInterval)
+		}, nil, []error{wiegand.ErrParity}},
+		{"gaps longer than the silence split the frame", func(w *wiegandtest.Wire) error {
+			return send(w, wiegand.Bits{V: 0b101, N: 3}, 30*time.Millisecond)
+		}, nil, []error{wiegand.ErrLength, wiegand.ErrLength, wiegand.ErrLength}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				w := wiegandtest.NewWire()
+				var res result
+				r := wiegand.NewReader(w.Source(), wiegand.Config{
+					Coincidence: 10 * time.Microsecond,
+					Logger:      slog.New(slog.DiscardHandler),
+					Rejected:    res.rejected,
+				}, res.card)
+				ctx, cancel := context.WithCancel(t.Context())
+				done := make(chan error)
+				go func() { done <- r.Run(ctx) }()
+				if err := tt.drive(w); err != nil {
+					t.Fatal(err)
+				}
+				time.Sleep(wiegand.DefaultSilence + time.Millisecond)
+				synctest.Wait()
+				res.check(t, tt.cards, tt.reasons)
+				st := r.Stats()
+				want := wiegand.Stats{Frames: uint64(len(tt.cards) + len(tt.reasons)),
+					Cards: uint64(len(tt.cards)), Rejected: uint64(len(tt.reasons))}
+				if st != want {
+					t.Errorf("Stats = %+v, want %+v", st, want)
+				}
+				cancel()
+				if err := <-done; err != nil {
+					t.Errorf("Run = %v after cancel, want nil", err)
+				}
+			})
+		})
+	}
+}
+
+// A frame under way when the context ends is still finished and emitted.
+func TestReaderFinishesFrameOnCancel(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		w := wiegandtest.NewWire()
+		var res result
+		r := wiegand.NewReader(w.Source(), wiegand.Config{Logger: slog.New(slog.DiscardHandler)}, res.card)
+		ctx, cancel := context.WithCancel(t.Context())
+		done := make(chan error)
+		go func() { done <- r.Run(ctx) }()
+		b := cardW26.Encode()
+		if err := send(w, wiegand.Bits{V: b.V >> 16, N: 10}, bitInterval); err != nil {
+			t.Fatal(err)
+		}
+		cancel()
+		if err := send(w, wiegand.Bits{V: b.V, N: 16}, bitInterval); err != nil {
+			t.Fatal(err)
+		}
+		if err := <-done; err != nil {
+			t.Errorf("Run = %v", err)
+		}
+		res.check(t, []string{idW26}, nil)
+	})
+}
+
+// Lines that never go quiet cannot hold up shutdown for more than two
+// silences.
+func TestReaderShutdownWithNoisyLines(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		w := wiegandtest.NewWire()
+		var res result
+		r := wiegand.NewReader(w.Source(), wiegand.Config{Logger: slog.New(slog.DiscardHandler), Rejected: res.rejected}, res.card)
+		ctx, cancel := context.WithCancel(t.Context())
+		done := make(chan error)
+		go func() { done <- r.Run(ctx) }()
+		noise := make(chan error)
+		go func() {
+			for {
+				if err := pulse(w, wiegand.D0); err != nil {
+					noise <- err
+					return
+				}
+				time.Sleep(bitInterval)
+			}
+		}()
+		time.Sleep(time.Second)
+		cancel()
+		start := time.Now()
+		if err := <-done; err != nil {
+			t.Errorf("Run = %v", err)
+		}
+		if took := time.Since(start); took > 2*wiegand.DefaultSilence+2*bitInterval {
+			t.Errorf("Run took %v to return after cancel", took)
+		}
+		w.Close()
+		if err := <-noise; !errors.Is(err, wiegandtest.ErrClosed) {
+			t.Errorf("driver after Close: %v", err)
+		}
+		res.check(t, nil, []error{wiegand.ErrLength})
+	})
+}
+
+// A failing source stops Run with its error, after the frame it held.
+func TestReaderSourceError(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		w := wiegandtest.NewWire()
+		var res result
+		r := wiegand.NewReader(w.Source(), wiegand.Config{Logger: slog.New(slog.DiscardHandler)}, res.card)
+		done := make(chan error)
+		go func() { done <- r.Run(t.Context()) }()
+		if err := send(w, cardW34.Encode(), bitInterval/2); err != nil {
+			t.Fatal(err)
+		}
+		w.Close()
+		if err := <-done; !errors.Is(err, wiegandtest.ErrClosed) {
+			t.Errorf("Run = %v, want the source's ErrClosed", err)
+		}
+		res.check(t, []string{idW34}, nil)
+	})
+}
+
+// Stray edges log at debug level, real frames that fail at warn level.
+func TestReaderLogLevels(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		w := wiegandtest.NewWire()
+		var h recordHandler
+		r := wiegand.NewReader(w.Source(), wiegand.Config{Logger: slog.New(&h)}, func(string) {})
+		ctx, cancel := context.WithCancel(t.Context())
+		done := make(chan error)
+		go func() { done <- r.Run(ctx) }()
+		if err := pulse(w, wiegand.D0); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(50 * time.Millisecond)
+		if err := send(w, wiegand.Bits{V: cardW26.Encode().V >> 1, N: 25}, bitInterval); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(50 * time.Millisecond)
+		cancel()
+		<-done
+		want := []slog.Level{slog.LevelDebug, slog.LevelWarn}
+		if !slices.Equal(h.levels(), want) {
+			t.Errorf("log levels = %v, want %v", h.levels(), want)
+		}
+	})
+}
+
+type recordHandler struct {
+	mu  sync.Mutex
+	got []slog.Level
+}
+
+func (h *recordHandler) Enabled(context.Context, slog.Level) bool { return true }
+func (h *recordHandler) WithAttrs([]slog.Attr) slog.Handler       { return h }
+func (h *recordHandler) WithGroup(string) slog.Handler            { return h }
+func (h *recordHandler) Handle(_ context.Context, r slog.Record) error {
+	if r.Message == "wiegand frame dropped" {
+		h.mu.Lock()
+		h.got = append(h.got, r.Level)
+		h.mu.Unlock()
+	}
+	return nil
+}
+func (h *recordHandler) levels() []slog.Level {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return slices.Clone(h.got)
+}
