@@ -75,7 +75,7 @@ func parseCalendar(r io.Reader, file string) (out []CalendarEntry, errs []error,
 		}
 		e, ferrs := calendarRow(rw)
 		if len(ferrs) > 0 {
-			errs = append(errs, ferrs...)
+			errs = append(errs, withChecks(calendarCols, ferrs, checkEntry(&e))...)
 			continue
 		}
 		out = append(out, e)

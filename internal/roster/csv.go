@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -109,6 +110,25 @@ func blank(rec []string) bool {
 	return true
 }
 
+// withChecks adds to the syntax errors of a row the value checks of its
+// other fields, so one pass over a file reports all that is wrong with a
+// row, in column order.
+func withChecks(cols []string, syntax, checks []error) []error {
+	bad := make(map[string]bool, len(syntax))
+	for _, e := range syntax {
+		bad[e.(*LineError).Field] = true
+	}
+	out := syntax
+	for _, e := range checks {
+		if !bad[e.(*LineError).Field] {
+			out = append(out, e)
+		}
+	}
+	col := func(e error) int { return slices.Index(cols, e.(*LineError).Field) }
+	slices.SortStableFunc(out, func(a, b error) int { return col(a) - col(b) })
+	return out
+}
+
 // fieldErrs collects the field errors of one row.
 type fieldErrs struct {
 	pos  Pos
@@ -149,7 +169,11 @@ func (f *fieldErrs) date(field, s string, optional bool) (civil.Date, bool) {
 	}
 	d, err := civil.Parse(s)
 	if err != nil {
-		f.add(field, "%q is not a date YYYY-MM-DD", s)
+		if len(s) == 10 && s[4] == '-' && s[7] == '-' {
+			f.add(field, "%q is not a calendar date", s)
+		} else {
+			f.add(field, "%q is not a date YYYY-MM-DD", s)
+		}
 		return 0, false
 	}
 	return d, true

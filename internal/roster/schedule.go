@@ -114,7 +114,7 @@ func parseSchedules(r io.Reader, file string) (out []Schedule, errs []error, fat
 		}
 		s, ferrs := scheduleRow(rw)
 		if len(ferrs) > 0 {
-			errs = append(errs, ferrs...)
+			errs = append(errs, withChecks(scheduleCols, ferrs, checkSchedule(&s))...)
 			continue
 		}
 		out = append(out, s)
@@ -157,12 +157,14 @@ func checkSchedule(s *Schedule) []error {
 	if !endOK {
 		f.add("end", "%d minutes is outside 00:00–23:59", s.End)
 	}
-	switch {
-	case s.BreakMin < 0:
+	if s.BreakMin < 0 {
 		f.add("break_min", "%d is negative", s.BreakMin)
-	case startOK && endOK && s.End <= s.Start:
+	}
+	switch {
+	case !startOK || !endOK:
+	case s.End <= s.Start:
 		f.add("end", "%s is not after start %s", formatClock(s.End), formatClock(s.Start))
-	case startOK && endOK && s.Regular() <= 0:
+	case s.BreakMin >= 0 && s.Regular() <= 0:
 		f.add("break_min", "%d leaves no regular time (end − start is %d min)", s.BreakMin, s.End-s.Start)
 	}
 	return f.errs

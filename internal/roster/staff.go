@@ -115,7 +115,7 @@ func parseRoster(r io.Reader, file string) (out []Staff, errs []error, fatal boo
 		}
 		s, ferrs := staffRow(rw)
 		if len(ferrs) > 0 {
-			errs = append(errs, ferrs...)
+			errs = append(errs, withChecks(rosterCols, ferrs, checkStaff(&s))...)
 			continue
 		}
 		out = append(out, s)
