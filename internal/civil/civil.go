@@ -224,3 +224,9 @@ func civilFromDays(z int) (int, int, int) {
 	}
 	return y, m, d
 }
+
+// First reports whether d is the first day of its month.
+func (d Date) First() bool {
+	_, _, dd := civilFromDays(int(d))
+	return dd == 1
+}

@@ -1,10 +1,6 @@
 package overtime
 
-import (
-	"sort"
-
-	"timeclock/internal/civil"
-)
+import "timeclock/internal/civil"
 
 // findDay returns the index of date in s.days, or where it would go.
 func findDay(s *staffState, date civil.Date) (int, bool) {
@@ -15,8 +11,16 @@ func findDay(s *staffState, date civil.Date) (int, bool) {
 	if n == 0 || s.days[n-1].date < date {
 		return n, false
 	}
-	i := sort.Search(n, func(i int) bool { return s.days[i].date >= date })
-	return i, i < n && s.days[i].date == date
+	lo, hi := 0, n
+	for lo < hi {
+		h := int(uint(lo+hi) >> 1)
+		if s.days[h].date < date {
+			lo = h + 1
+		} else {
+			hi = h
+		}
+	}
+	return lo, lo < n && s.days[lo].date == date
 }
 
 // dayFor returns the day of date, creating it.
@@ -44,7 +48,8 @@ func (e *Engine) refreshDay(si int, date civil.Date) {
 	if !ok {
 		return
 	}
-	m := e.monthFor(si, date.Month())
+	mo := date.Month()
+	m := e.monthFor(si, mo)
 	d := &s.days[i]
 	old := *d
 	m.sub(d)
@@ -56,19 +61,23 @@ func (e *Engine) refreshDay(si int, date civil.Date) {
 	if i+1 < len(s.days) && s.days[i+1].date == date+1 {
 		next := &s.days[i+1]
 		nold := *next
-		nm := e.monthFor(si, next.date.Month())
+		nmo := mo
+		if next.date.First() {
+			nmo = next.date.Month()
+		}
+		nm := e.monthFor(si, nmo)
 		nm.sub(next)
 		e.computeInterval(s, i+1)
 		nm.add(next)
 		if next.interBr != nold.interBr {
 			e.changes.day(si, next.date)
 			e.dayAlerts(si, &nold, next)
-			if next.date.Month() != date.Month() {
-				e.evaluateFrom(si, next.date.Month())
+			if nmo != mo {
+				e.evaluateFrom(si, nmo)
 			}
 		}
 	}
-	e.evaluateFrom(si, date.Month())
+	e.evaluateFrom(si, mo)
 }
 
 // computeDay derives presence, 在校等時間 and overtime of d (DOMAIN.md §3).

@@ -3,7 +3,6 @@ package overtime
 import (
 	"errors"
 	"fmt"
-	"sort"
 
 	"timeclock/internal/civil"
 )
@@ -201,12 +200,29 @@ func (e *Engine) tapRange(s *staffState, d civil.Date) (int, int) {
 	from := (int64(d)*86400 - 9*3600 + int64(e.cfg.DayStartMin)*60) * 1000
 	to := from + 86400*1000
 	n := len(s.taps)
-	// Fast path for taps arriving in order: the range is at the end.
+	// Fast paths for taps arriving in order: the range is at the end.
 	if n == 0 || s.taps[n-1].ms < from {
 		return n, n
 	}
-	lo := sort.Search(n, func(i int) bool { return s.taps[i].ms >= from })
-	hi := lo
+	if s.taps[n-1].ms < to {
+		lo := n - 1
+		for lo > 0 && s.taps[lo-1].ms >= from && n-lo < 16 {
+			lo--
+		}
+		if lo == 0 || s.taps[lo-1].ms < from {
+			return lo, n
+		}
+	}
+	lo, hi := 0, n
+	for lo < hi {
+		h := int(uint(lo+hi) >> 1)
+		if s.taps[h].ms < from {
+			lo = h + 1
+		} else {
+			hi = h
+		}
+	}
+	hi = lo
 	for hi < n && s.taps[hi].ms < to {
 		hi++
 	}
