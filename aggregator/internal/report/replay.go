@@ -37,16 +37,21 @@ type replayStats struct {
 	events, duplicates, bad, unknownCards int
 }
 
-// replayFile decodes path with workers goroutines and applies the events to
-// eng in file order (the engine would give the same result in any order; file
-// order keeps the error messages in line order).
+// replayFile decodes the events file at path into eng (see replay).
 func replayFile(eng *engine.Engine, path string, workers int, stderr io.Writer) (replayStats, error) {
-	var st replayStats
 	f, err := os.Open(path)
 	if err != nil {
-		return st, err
+		return replayStats{}, err
 	}
 	defer f.Close()
+	return replay(eng, f, workers, stderr)
+}
+
+// replay decodes events.jsonl from f with workers goroutines and applies the
+// events to eng in file order (the engine would give the same result in any
+// order; file order keeps the error messages in line order).
+func replay(eng *engine.Engine, f io.Reader, workers int, stderr io.Writer) (replayStats, error) {
+	var st replayStats
 	if workers < 1 {
 		workers = 1
 	}
