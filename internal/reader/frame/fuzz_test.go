@@ -55,3 +55,16 @@ func decodeAll(in []byte, cut int) (frames []Frame, errs int) {
 	}
 	return frames, errs
 }
+
+// FuzzParseFeliCaTarget checks the FeliCa poll response parser on arbitrary
+// bodies: no panic, and an IDm only from its place in the body.
+func FuzzParseFeliCaTarget(f *testing.F) {
+	f.Add(unhex(f, "01 01 12 01 01 2E 4C D2 3A 1B 5C 6D 03 32 42 82 82 47 AA FF"))
+	f.Add(unhex(f, "01 01 14 01 01 2E 4C D2 3A 1B 5C 6D 03 32 42 82 82 47 AA FF 88 B4"))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		idm, err := ParseFeliCaTarget(body)
+		if err == nil && idm != nil && (len(idm) != 8 || !bytes.Equal(idm, body[4:12])) {
+			t.Fatalf("IDm % X from % X", idm, body)
+		}
+	})
+}
