@@ -2,6 +2,7 @@ package wiegand
 
 import (
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -39,6 +40,8 @@ type assembler struct {
 	// coincidence is the window within which edges on different lines count
 	// as noise hitting both lines at once; 0 turns the check off.
 	coincidence time.Duration
+	// format, if not zero, is the only format accepted.
+	format Format
 
 	bits  Bits
 	last  Edge
@@ -72,5 +75,20 @@ func (a *assembler) end() (Frame, error) {
 		return Frame{}, &FrameError{Err: ErrNoise,
 			Detail: fmt.Sprintf("edges on D0 and D1 %v apart at bit %d", gap, noise), Bits: b}
 	}
+	if a.format != 0 && b.N != int(a.format) {
+		return Frame{}, &FrameError{Err: ErrLength,
+			Detail: fmt.Sprintf("got %d bits on a %s reader", b.N, a.format), Bits: b}
+	}
 	return Decode(b)
+}
+
+// ParseLines splits the "D0,D1" pair of GPIO line names the gateway's
+// configuration gives for a Wiegand reader, e.g. "GPIO5,GPIO6".
+func ParseLines(s string) (d0, d1 string, err error) {
+	d0, d1, ok := strings.Cut(s, ",")
+	d0, d1 = strings.TrimSpace(d0), strings.TrimSpace(d1)
+	if !ok || d0 == "" || d1 == "" || strings.Contains(d1, ",") || d0 == d1 {
+		return "", "", fmt.Errorf("wiegand: lines %q: want two different GPIO line names D0,D1 (e.g. GPIO5,GPIO6)", s)
+	}
+	return d0, d1, nil
 }

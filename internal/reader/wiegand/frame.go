@@ -97,6 +97,19 @@ func (f Format) Tech() string {
 	return ""
 }
 
+// ParseFormat reads a format as configuration names it: the card technology
+// ("wiegand26", "wiegand34", as in the gateway's reader kinds) or "W26",
+// "W34".
+func ParseFormat(s string) (Format, error) {
+	switch s {
+	case punch.TechWiegand26, "W26":
+		return W26, nil
+	case punch.TechWiegand34, "W34":
+		return W34, nil
+	}
+	return 0, fmt.Errorf("wiegand: format %q: want wiegand26 or wiegand34", s)
+}
+
 // dataBits is the payload width: the frame without its two parity bits.
 func (f Format) dataBits() int { return int(f) - 2 }
 

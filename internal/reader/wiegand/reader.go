@@ -32,6 +32,10 @@ type Config struct {
 	// reads it, and edges queued in the kernel during a scheduling delay
 	// would look simultaneous.
 	Coincidence time.Duration
+	// Format, if set, is the only frame format accepted (a reader
+	// configured as wiegand26 rejects 34-bit frames as ErrLength). Zero
+	// accepts both W26 and W34.
+	Format Format
 	// Poll bounds each wait while no frame is under way, and so how long
 	// Run takes to notice that its context is done. Default DefaultPoll.
 	Poll time.Duration
@@ -64,6 +68,13 @@ type Reader struct {
 // card id (FORMATS.md §2) of every good frame, from Run's goroutine. emit
 // should return quickly: edges wait in the source meanwhile, and the kernel
 // buffers only a few frames' worth.
+//
+// For a reader wired to the gateway:
+//
+//	d0, d1, err := wiegand.ParseLines("GPIO5,GPIO6")
+//	src, err := wiegand.OpenGPIO(d0, d1)
+//	defer src.Close()
+//	err = wiegand.NewReader(src, wiegand.Config{Format: wiegand.W26, Logger: log}, emit).Run(ctx)
 func NewReader(src EdgeSource, cfg Config, emit func(card string)) *Reader {
 	if cfg.Silence <= 0 {
 		cfg.Silence = DefaultSilence
@@ -88,7 +99,7 @@ func (r *Reader) Stats() Stats {
 // emitted. Run returns nil after ctx is done, and the source's error,
 // wrapped, if it fails; it does not close the source.
 func (r *Reader) Run(ctx context.Context) error {
-	a := assembler{coincidence: r.cfg.Coincidence}
+	a := assembler{coincidence: r.cfg.Coincidence, format: r.cfg.Format}
 	var deadline time.Time // set once ctx is done and a frame is still under way
 	for {
 		if ctx.Err() != nil {

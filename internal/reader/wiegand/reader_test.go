@@ -301,3 +301,28 @@ func (h *recordHandler) levels() []slog.Level {
 	defer h.mu.Unlock()
 	return slices.Clone(h.got)
 }
+
+// A reader configured for one format rejects the other.
+func TestReaderFormat(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		w := wiegandtest.NewWire()
+		var res result
+		r := wiegand.NewReader(w.Source(), wiegand.Config{
+			Format: wiegand.W26, Logger: slog.New(slog.DiscardHandler), Rejected: res.rejected,
+		}, res.card)
+		ctx, cancel := context.WithCancel(t.Context())
+		done := make(chan error)
+		go func() { done <- r.Run(ctx) }()
+		for _, f := range []wiegand.Frame{cardW34, cardW26} {
+			if err := send(w, f.Encode(), bitInterval); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Run = %v", err)
+		}
+		res.check(t, []string{idW26}, []error{wiegand.ErrLength})
+	})
+}
