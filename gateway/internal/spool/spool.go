@@ -21,6 +21,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"timeclock/gateway/internal/tapid"
+	"timeclock/internal/punch"
 )
 
 var (
@@ -60,7 +61,7 @@ type request struct {
 // gateway; opening it under another name is refused, as the ids would lie.
 // Open fails after lockTimeout if another process holds the file.
 func Open(path, gateway string, lockTimeout time.Duration) (*Spool, error) {
-	if !tapid.ValidName(gateway) {
+	if !punch.ValidName(gateway) {
 		return nil, fmt.Errorf("spool: gateway name %q: want [a-z0-9-]{1,40}", gateway)
 	}
 	db, err := bolt.Open(path, 0o600, &bolt.Options{

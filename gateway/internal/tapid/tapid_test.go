@@ -3,6 +3,8 @@ package tapid
 import (
 	"errors"
 	"testing"
+
+	"timeclock/internal/punch"
 )
 
 func TestString(t *testing.T) {
@@ -58,19 +60,6 @@ func TestLess(t *testing.T) {
 	}
 }
 
-func TestValidName(t *testing.T) {
-	cases := map[string]bool{
-		"gw-e01-a": true, "0": true, "a-": true, "": false, "Gw": false, "gw_1": false, "gw.1": false, "ゲート": false,
-		"a234567890123456789012345678901234567890":  true,
-		"a2345678901234567890123456789012345678901": false,
-	}
-	for s, want := range cases {
-		if got := ValidName(s); got != want {
-			t.Errorf("ValidName(%q) = %v, want %v", s, got, want)
-		}
-	}
-}
-
 // FuzzParse checks that whatever Parse accepts writes back to the same bytes:
 // one tap has one spelling.
 func FuzzParse(f *testing.F) {
@@ -85,7 +74,7 @@ func FuzzParse(f *testing.F) {
 		if id.String() != s {
 			t.Fatalf("Parse(%q) = %+v, which writes %q", s, id, id.String())
 		}
-		if !ValidName(id.Gateway) || id.Boot == 0 || id.Seq == 0 {
+		if !punch.ValidName(id.Gateway) || id.Boot == 0 || id.Seq == 0 {
 			t.Fatalf("Parse(%q) accepted %+v", s, id)
 		}
 	})
