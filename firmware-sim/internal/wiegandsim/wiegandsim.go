@@ -7,7 +7,7 @@
 // The lines are any pair of gpio.PinOut. In tests and in-process runs they
 // are the fake lines of wiegandtest (a wiegand.Reader on the other end); on a
 // bench they can be two real output pins wired to the gateway's inputs
-// (timing then depends on the Go timer, a few tens of µs of jitter, which
+// (OpenPins; timing then depends on the Go timer, a few tens of µs of jitter, which
 // Wiegand tolerates). The bits come from wiegand.Frame.Encode, so the
 // emulator and the gateway share one definition of the format.
 package wiegandsim
