@@ -49,6 +49,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return nil
 	case "report":
 		return report.Main(args[1:], stdout, stderr)
+	case "serve":
+		return serve(ctx, args[1:], getenv, stdout, stderr)
 	}
 	return usageError{fmt.Sprintf("unknown subcommand %q", args[0])}
 }

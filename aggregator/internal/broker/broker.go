@@ -96,7 +96,9 @@ type allowAll struct{ mqtt.HookBase }
 
 func (h *allowAll) ID() string { return "allow-all" }
 
-func (h *allowAll) Provides(b byte) bool { return b == mqtt.OnConnectAuthenticate || b == mqtt.OnACLCheck }
+func (h *allowAll) Provides(b byte) bool {
+	return b == mqtt.OnConnectAuthenticate || b == mqtt.OnACLCheck
+}
 
 func (h *allowAll) OnConnectAuthenticate(*mqtt.Client, packets.Packet) bool { return true }
 

@@ -1,0 +1,256 @@
+package api
+
+import (
+	"net/http"
+	"time"
+
+	"timeclock/aggregator/internal/journal"
+	"timeclock/internal/civil"
+	"timeclock/internal/overtime"
+	"timeclock/internal/roster"
+)
+
+// MinGroup is the smallest group a board view shows apart (DOMAIN.md §6:
+// privacy): smaller groups are counted in the totals only.
+const MinGroup = 5
+
+type dayView struct {
+	Date           string `json:"date"`
+	PresenceMin    int    `json:"presence_min"`
+	AtWorkMin      int    `json:"at_work_min"`
+	RegularMin     int    `json:"regular_min"`
+	OvertimeMin    int    `json:"overtime_min"`
+	TakehomeMin    int    `json:"takehome_min,omitempty"`
+	ReductionMin   int    `json:"reduction_min,omitempty"`
+	Incomplete     bool   `json:"incomplete"`
+	FirstIn        string `json:"first_in,omitempty"`
+	LastOut        string `json:"last_out,omitempty"`
+	LockBreach     bool   `json:"lock_breach,omitempty"`
+	IntervalBreach bool   `json:"interval_breach,omitempty"`
+	Unsynced       bool   `json:"clock_unsynced,omitempty"`
+}
+
+type monthView struct {
+	Staff          string             `json:"staff"`
+	Name           string             `json:"name"`
+	Role           string             `json:"role"`
+	Board          string             `json:"board"`
+	School         string             `json:"school"`
+	SchoolType     string             `json:"school_type"`
+	Month          string             `json:"month"`
+	OvertimeMin    int64              `json:"overtime_min"`
+	FYMin          int64              `json:"fy_min"`
+	Avg            map[string]float64 `json:"avg"`
+	Over45Months   int                `json:"over45_months"`
+	Level          string             `json:"level"`
+	Breaches       []string           `json:"breaches"`
+	DaysWorked     int                `json:"days_worked"`
+	IncompleteDays int                `json:"incomplete_days"`
+	ScheduledDays  int                `json:"scheduled_days"`
+	TakehomeMin    int                `json:"takehome_min"`
+	ReductionMin   int                `json:"reduction_min"`
+	Forecast       *forecastView      `json:"forecast,omitempty"`
+	Days           []dayView          `json:"days,omitempty"`
+}
+
+type forecastView struct {
+	ProjectedMin int64    `json:"projected_min"`
+	Remaining    int      `json:"remaining_days"`
+	Warn         []string `json:"warn"`
+}
+
+func (a *API) today() civil.Date {
+	d, _ := civil.WorkDate(a.d.Now().Unix(), a.d.DayStartMin)
+	return d
+}
+
+func monthOf(w http.ResponseWriter, r *http.Request) (civil.Month, bool) {
+	mo, err := civil.ParseMonth(r.PathValue("month"))
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return 0, false
+	}
+	return mo, true
+}
+
+func (a *API) staffMonth(w http.ResponseWriter, r *http.Request, p Principal) {
+	id := r.PathValue("staff")
+	if p.Role == RoleStaff && p.Name != id {
+		writeError(w, http.StatusForbidden, "staff may read only their own record")
+		return
+	}
+	mo, ok := monthOf(w, r)
+	if !ok {
+		return
+	}
+	var v monthView
+	found := false
+	today := a.today()
+	a.d.Engine().View(func(core *overtime.Engine, data *roster.Data) {
+		si, ok := data.StaffIndex(id)
+		if !ok {
+			return
+		}
+		found = true
+		v = month(core, data, si, mo, today)
+		for d := range core.Days(si, mo.First(), mo.Last()) {
+			v.Days = append(v.Days, day(d))
+		}
+	})
+	if !found {
+		writeError(w, http.StatusNotFound, "no staff "+id+" on the roster")
+		return
+	}
+	writeJSON(w, http.StatusOK, v)
+}
+
+func month(core *overtime.Engine, data *roster.Data, si int, mo civil.Month, today civil.Date) monthView {
+	s := &data.Staff()[si]
+	m := core.Month(si, mo)
+	v := monthView{Staff: s.ID, Name: s.Name, Role: string(s.Role), Board: s.Board, School: s.School,
+		SchoolType: string(s.SchoolType), Month: mo.String(), OvertimeMin: m.Overtime, FYMin: m.FY,
+		Avg: map[string]float64{}, Over45Months: m.Over45, Level: m.Level.String(),
+		Breaches: core.BreachIDs([]string{}, m.Breaches), DaysWorked: m.DaysWorked, IncompleteDays: m.Incomplete,
+		ScheduledDays: m.Scheduled, TakehomeMin: m.Takehome, ReductionMin: m.Reduction}
+	for n := 2; n <= 6; n++ {
+		if avg, ok := m.Avg(n); ok {
+			v.Avg[string(rune('0'+n))] = avg
+		}
+	}
+	if mo == today.Month() {
+		f := core.Forecast(si, today)
+		v.Forecast = &forecastView{ProjectedMin: f.Projected, Remaining: f.Remaining, Warn: append([]string{}, f.Warn...)}
+	}
+	return v
+}
+
+func day(d overtime.DayResult) dayView {
+	v := dayView{Date: d.Date.String(), PresenceMin: d.Presence, AtWorkMin: d.AtWork, RegularMin: d.Regular,
+		OvertimeMin: d.Overtime, TakehomeMin: d.Takehome, ReductionMin: d.Reduction, Incomplete: d.Incomplete,
+		LockBreach: d.LockBreach, IntervalBreach: d.IntervalBreach, Unsynced: d.Unsynced}
+	if d.Complete {
+		v.FirstIn = d.FirstIn.Format(time.RFC3339)
+		v.LastOut = d.LastOut.Format(time.RFC3339)
+	}
+	return v
+}
+
+type schoolView struct {
+	School string      `json:"school"`
+	Month  string      `json:"month"`
+	Staff  []monthView `json:"staff"`
+}
+
+// schoolMonth lists the month of every staff member of a school (for its
+// principal), without the days.
+func (a *API) schoolMonth(w http.ResponseWriter, r *http.Request, _ Principal) {
+	school := r.PathValue("school")
+	mo, ok := monthOf(w, r)
+	if !ok {
+		return
+	}
+	v := schoolView{School: school, Month: mo.String(), Staff: []monthView{}}
+	today := a.today()
+	a.d.Engine().View(func(core *overtime.Engine, data *roster.Data) {
+		for si, s := range data.Staff() {
+			if s.School == school {
+				v.Staff = append(v.Staff, month(core, data, si, mo, today))
+			}
+		}
+	})
+	if len(v.Staff) == 0 {
+		writeError(w, http.StatusNotFound, "no staff at school "+school)
+		return
+	}
+	writeJSON(w, http.StatusOK, v)
+}
+
+type groupView struct {
+	SchoolType  string  `json:"school_type"`
+	Role        string  `json:"role"`
+	Headcount   int     `json:"headcount"`
+	Over45      int     `json:"over45,omitempty"`
+	SharePct    float64 `json:"share_over45,omitempty"`
+	MeanMin     float64 `json:"mean_min,omitempty"`
+	Buckets     [4]int  `json:"buckets,omitempty"` // < 45 h, 45–80 h, 80–100 h, ≥ 100 h
+	Suppressed  bool    `json:"suppressed,omitempty"`
+}
+
+type boardView struct {
+	Board  string         `json:"board"`
+	Month  string         `json:"month"`
+	Groups []groupView    `json:"groups"`
+	Alerts map[string]int `json:"open_alerts"` // raised alerts by rule, board-wide
+}
+
+// boardMonth shows the board's monthly table (DOMAIN.md §6): groups smaller
+// than MinGroup show only their headcount.
+func (a *API) boardMonth(w http.ResponseWriter, r *http.Request, _ Principal) {
+	board := r.PathValue("board")
+	mo, ok := monthOf(w, r)
+	if !ok {
+		return
+	}
+	v := boardView{Board: board, Month: mo.String(), Groups: []groupView{}, Alerts: map[string]int{}}
+	a.d.Engine().View(func(core *overtime.Engine, _ *roster.Data) {
+		for _, row := range core.BoardMonths(mo, mo) {
+			if row.Board != board {
+				continue
+			}
+			g := groupView{SchoolType: row.SchoolType, Role: row.Role, Headcount: row.Headcount}
+			if row.Headcount < MinGroup {
+				g.Suppressed = true
+			} else {
+				g.Over45, g.SharePct, g.MeanMin, g.Buckets = row.Over45, row.SharePct(), row.MeanMin(), row.Buckets
+			}
+			v.Groups = append(v.Groups, g)
+		}
+	})
+	for _, al := range a.d.Open() {
+		if al.Board == board {
+			v.Alerts[al.Rule]++
+		}
+	}
+	writeJSON(w, http.StatusOK, v)
+}
+
+// alerts lists the raised alerts; board tokens get counts per rule only.
+func (a *API) alerts(w http.ResponseWriter, r *http.Request, p Principal) {
+	board, school := r.URL.Query().Get("board"), r.URL.Query().Get("school")
+	var out []journal.Alert
+	counts := map[string]int{}
+	for _, al := range a.d.Open() {
+		if (board != "" && al.Board != board) || (school != "" && al.School != school) {
+			continue
+		}
+		out = append(out, al)
+		counts[al.Rule]++
+	}
+	if p.Role == RoleBoard {
+		writeJSON(w, http.StatusOK, map[string]any{"counts": counts})
+		return
+	}
+	if out == nil {
+		out = []journal.Alert{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"counts": counts, "alerts": out})
+}
+
+// rejected pages through the rejected payloads, newest first.
+func (a *API) rejected(w http.ResponseWriter, r *http.Request, _ Principal) {
+	limit, ok1 := queryInt(r, "limit", 100, 1, 1000)
+	before, ok2 := queryInt(r, "before", 0, 0, 1<<62)
+	if !ok1 || !ok2 {
+		writeError(w, http.StatusBadRequest, "limit must be 1–1000 and before a sequence number")
+		return
+	}
+	rs, err := a.d.Journal.Rejected(uint64(before), limit)
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, err.Error())
+		return
+	}
+	if rs == nil {
+		rs = []journal.Rejected{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"total": a.d.Journal.RejectedCount(), "rejected": rs})
+}

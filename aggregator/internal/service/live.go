@@ -1,0 +1,175 @@
+package service
+
+import (
+	"errors"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"timeclock/aggregator/internal/engine"
+	"timeclock/aggregator/internal/journal"
+	"timeclock/internal/civil"
+	"timeclock/internal/overtime"
+	"timeclock/internal/punch"
+	"timeclock/internal/roster"
+)
+
+// Live holds the running engine and the set of raised alerts as journaled.
+// The pipeline (the single writer) applies events and drains alerts through
+// it; readers get the current engine. A reload builds a new engine off to
+// the side from the journal and swaps it in; the alerts it raises or clears
+// compared with what was journaled are reported at the next drain, so the
+// alert series always converges on the engine's state — after a reload, and
+// after a restart that found the journal ahead of the alert records (a day
+// change while the aggregator was down).
+type Live struct {
+	cfg overtime.Config
+	cur atomic.Pointer[engine.Engine]
+
+	mu      sync.Mutex
+	open    map[string]journal.Alert // raised and not cleared, as journaled
+	pending []journal.Alert          // transitions found by a rebuild, not yet journaled
+}
+
+// NewLive returns a holder with no engine; Build or Install one first.
+func NewLive(cfg overtime.Config) *Live {
+	return &Live{cfg: cfg, open: map[string]journal.Alert{}}
+}
+
+// Engine returns the current engine.
+func (l *Live) Engine() *engine.Engine { return l.cur.Load() }
+
+// Apply folds an event into the current engine.
+func (l *Live) Apply(ev punch.Event) (engine.Applied, error) { return l.cur.Load().Apply(ev) }
+
+// Feedback returns a tap's answer values.
+func (l *Live) Feedback(si int, date civil.Date) engine.Feedback { return l.cur.Load().Feedback(si, date) }
+
+// Advance tells the engine the date.
+func (l *Live) Advance(now time.Time) { l.cur.Load().Advance(now) }
+
+// Alerts drains the engine's alert transitions (and those a rebuild found),
+// stamped at now, and keeps the raised set up to date.
+func (l *Live) Alerts(now time.Time) []journal.Alert {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	out := l.pending
+	l.pending = nil
+	for i := range out {
+		out[i].At = now
+	}
+	out = append(out, drain(l.cur.Load(), now)...)
+	for _, a := range out {
+		fold(l.open, a)
+	}
+	return out
+}
+
+// Open returns the raised alerts, sorted by staff, rule and period.
+func (l *Live) Open() []journal.Alert {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	out := make([]journal.Alert, 0, len(l.open))
+	for _, a := range l.open {
+		out = append(out, a)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Key() < out[j].Key() })
+	return out
+}
+
+func fold(set map[string]journal.Alert, a journal.Alert) {
+	if a.Raised {
+		set[a.Key()] = a
+	} else {
+		delete(set, a.Key())
+	}
+}
+
+// drain converts the engine's pending alert transitions.
+func drain(e *engine.Engine, now time.Time) []journal.Alert {
+	var out []journal.Alert
+	e.DrainChanges(func(ch *overtime.Changes, _ *overtime.Engine, data *roster.Data) {
+		for _, a := range ch.Alerts {
+			s := &data.Staff()[a.Staff]
+			period := a.Month.String()
+			if a.IsDay {
+				period = a.Date.String()
+			}
+			out = append(out, journal.Alert{Staff: s.ID, Board: s.Board, School: s.School, Rule: a.Rule,
+				Level: a.Level.String(), Raised: a.Raised, Period: period, Value: a.Value, Threshold: a.Threshold, At: now})
+		}
+	})
+	return out
+}
+
+// Events replays the journaled events into fn, in journal order, and folds
+// the journaled alert records into alerts (if not nil).
+type Events func(fn func(ev punch.Event) error, alerts func(a journal.Alert)) error
+
+// Build makes a new engine for data from the journal's events, as of now,
+// and installs it; the difference between the alerts it holds raised and
+// the raised set (journaled) becomes pending, to be journaled at the next
+// drain. With journaled true, the raised set is first read from the journal
+// (at start); otherwise the one kept since is used (a reload).
+func (l *Live) Build(data *roster.Data, events Events, now time.Time, journaled bool) (int, error) {
+	e, err := engine.New(data, l.cfg)
+	if err != nil {
+		return 0, err
+	}
+	raised := map[string]journal.Alert{}
+	fromJournal := map[string]journal.Alert{}
+	n := 0
+	var alertsFn func(journal.Alert)
+	if journaled {
+		alertsFn = func(a journal.Alert) { fold(fromJournal, a) }
+	}
+	// Start at today so that missing_punch is judged as live (incomplete
+	// days before today) and not raised by the replay before its time.
+	e.Advance(now)
+	err = events(func(ev punch.Event) error {
+		_, err := e.Apply(ev)
+		if err != nil && !errors.Is(err, engine.ErrUnknownCard) && !errors.Is(err, engine.ErrUnknownStaff) {
+			return err
+		}
+		n++
+		if n%4096 == 0 {
+			for _, a := range drain(e, now) {
+				fold(raised, a)
+			}
+		}
+		return nil
+	}, alertsFn)
+	if err != nil {
+		return n, err
+	}
+	for _, a := range drain(e, now) {
+		fold(raised, a)
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if journaled {
+		l.open = fromJournal
+	}
+	l.pending = diff(l.open, raised)
+	l.cur.Store(e)
+	return n, nil
+}
+
+// diff returns the transitions that turn the raised set have into want.
+func diff(have, want map[string]journal.Alert) []journal.Alert {
+	var out []journal.Alert
+	for k, a := range want {
+		if _, ok := have[k]; !ok {
+			out = append(out, a)
+		}
+	}
+	for k, a := range have {
+		if _, ok := want[k]; !ok {
+			a.Raised = false
+			out = append(out, a)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Key() < out[j].Key() })
+	return out
+}

@@ -1,0 +1,288 @@
+// Package service assembles `aggregator serve`: the journal, the engine
+// rebuilt from it, the embedded broker (when no broker URL is configured),
+// the MQTT ingest, the InfluxDB sink, the HTTP server with health, metrics
+// and the JSON API, the reload of the reference files and the date ticker.
+// Every part has Run(ctx) and they run together in one errgroup: when one
+// fails, all stop, each after finishing what it has in hand.
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"sort"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"timeclock/aggregator/internal/api"
+	"timeclock/aggregator/internal/broker"
+	"timeclock/aggregator/internal/config"
+	"timeclock/aggregator/internal/influxsink"
+	"timeclock/aggregator/internal/ingest"
+	"timeclock/aggregator/internal/journal"
+	"timeclock/aggregator/internal/metrics"
+	"timeclock/aggregator/internal/series"
+	"timeclock/internal/overtime"
+	"timeclock/internal/punch"
+	"timeclock/internal/roster"
+)
+
+// Service is a configured, started aggregator.
+type Service struct {
+	cfg     *config.Config
+	log     *slog.Logger
+	now     func() time.Time
+	m       *metrics.Metrics
+	j       *journal.Journal
+	live    *Live
+	broker  *broker.Broker
+	mqtt    *ingest.Client
+	pipe    *ingest.Pipeline
+	sink    *influxsink.Sink
+	writer  *influxsink.Writer
+	httpLn  net.Listener
+	http    *http.Server
+	mux     *http.ServeMux
+	reload  chan struct{}
+	files   fileState
+	mqttURL string
+	ran     bool
+}
+
+// New opens the journal, loads the reference data, rebuilds the engine from
+// the journal and binds the listeners. now is the clock (time.Now in
+// production). Run starts the work; Close releases what New took if Run is
+// never called.
+func New(cfg *config.Config, log *slog.Logger, now func() time.Time) (s *Service, err error) {
+	s = &Service{cfg: cfg, log: log, now: now, m: metrics.New(), reload: make(chan struct{}, 1)}
+	defer func() {
+		if err != nil {
+			s.Close()
+		}
+	}()
+	data, errs := roster.LoadDir(cfg.Data)
+	for _, e := range errs {
+		log.Error("reference data", "err", e)
+	}
+	if data == nil {
+		return nil, fmt.Errorf("reference data in %s unusable: %w", cfg.Data, errors.Join(errs...))
+	}
+	s.files = statFiles(cfg.Data)
+	boards := cfg.Boards
+	if len(boards) == 0 {
+		boards = rosterBoards(data)
+	}
+	if len(boards) == 0 {
+		return nil, errors.New("no boards to serve: set -boards or list staff in roster.csv")
+	}
+	if s.j, err = journal.Open(filepath.Join(cfg.State, "journal.db")); err != nil {
+		return nil, err
+	}
+	oc := overtime.DefaultConfig()
+	oc.DayStartMin = cfg.DayStartMin
+	oc.DebounceMs = cfg.Debounce.Milliseconds()
+	s.live = NewLive(oc)
+	start := time.Now()
+	n, err := s.live.Build(data, s.events, now(), true)
+	if err != nil {
+		return nil, fmt.Errorf("rebuilding the engine from the journal: %w", err)
+	}
+	log.Info("engine rebuilt from the journal", "events", n, "records", s.j.Last(), "staff", data.Len(),
+		"took", time.Since(start).Round(time.Millisecond))
+	s.m.Gauge("timeclock_staff_tracked", "Staff members on the roster the engine tracks.",
+		func() float64 { return float64(s.live.Engine().Roster().Len()) })
+	s.m.Gauge("timeclock_journal_last_seq", "Sequence number of the last journal record.",
+		func() float64 { return float64(s.j.Last()) })
+
+	s.mqttURL = cfg.MQTTURL
+	if s.mqttURL == "" {
+		if s.broker, err = broker.New(cfg.BrokerListen, filepath.Join(cfg.State, "broker"), log); err != nil {
+			return nil, err
+		}
+		s.mqttURL = s.broker.URL()
+	}
+	// The client publishes feedback, the pipeline needs the publisher: tie
+	// them through a small forwarder.
+	fwd := &publisher{}
+	s.pipe = ingest.New(s.j, s.live, fwd, boards, now, log, s.m)
+	s.mqtt, err = ingest.NewClient(ingest.MQTTConfig{URL: s.mqttURL, ClientID: cfg.MQTTClientID, User: cfg.MQTTUser,
+		Password: cfg.MQTTPassword, CA: cfg.MQTTCA, Cert: cfg.MQTTCert, Key: cfg.MQTTKey, Boards: boards,
+		Share: cfg.MQTTShare}, s.pipe, log, s.m)
+	if err != nil {
+		return nil, err
+	}
+	fwd.c = s.mqtt
+
+	if cfg.InfluxURL != "" {
+		s.writer = influxsink.NewWriter(influxsink.Target{URL: cfg.InfluxURL, Database: cfg.InfluxDB,
+			RetentionPolicy: cfg.InfluxRP, User: cfg.InfluxUser, Password: cfg.InfluxPassword, Org: cfg.InfluxOrg,
+			Bucket: cfg.InfluxBucket, Token: cfg.InfluxToken, CreateDatabase: cfg.InfluxCreateDB}, log)
+		b := series.New(s.live.Engine, s.lookup, now, cfg.DayStartMin)
+		s.sink = influxsink.New(s.j, s.writer, b, cfg.InfluxBatch, time.Second, log, s.m)
+	} else {
+		log.Warn("no -influx-url: the InfluxDB series are not written")
+	}
+
+	s.mux = http.NewServeMux()
+	api.New(api.Deps{Engine: s.live.Engine, Open: s.live.Open, Journal: s.j, Submit: s.pipe.Submit, Tokens: cfg.Tokens,
+		Now: now, DayStartMin: cfg.DayStartMin, Ready: s.ready, Metrics: s.m, Log: log}).Register(s.mux)
+	if s.httpLn, err = net.Listen("tcp", cfg.HTTPListen); err != nil {
+		return nil, fmt.Errorf("http: %w", err)
+	}
+	s.http = &http.Server{Handler: s.mux, ReadHeaderTimeout: 10 * time.Second}
+	return s, nil
+}
+
+type publisher struct{ c *ingest.Client }
+
+func (p *publisher) Publish(topic string, payload []byte) { p.c.Publish(topic, payload) }
+
+func rosterBoards(data *roster.Data) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, sc := range data.Schools() {
+		if !seen[sc.Board] {
+			seen[sc.Board] = true
+			out = append(out, sc.Board)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// events replays the journal: events into fn, alert records into alerts.
+func (s *Service) events(fn func(punch.Event) error, alerts func(journal.Alert)) error {
+	_, err := s.j.Scan(0, 0, func(seq uint64, kind journal.Kind, data []byte) error {
+		switch kind {
+		case journal.KindTap, journal.KindAdjustment:
+			e, err := journal.DecodeEvent(data)
+			if err != nil {
+				return fmt.Errorf("record %d: %w", seq, err)
+			}
+			return fn(e.Event)
+		case journal.KindAlert:
+			if alerts == nil {
+				return nil
+			}
+			a, err := journal.DecodeAlert(data)
+			if err != nil {
+				return fmt.Errorf("record %d: %w", seq, err)
+			}
+			alerts(a)
+		}
+		return nil
+	})
+	return err
+}
+
+func (s *Service) lookup(id string) (journal.Entry, bool) {
+	_, kind, data, ok := s.j.Lookup(id)
+	if !ok || (kind != journal.KindTap && kind != journal.KindAdjustment) {
+		return journal.Entry{}, false
+	}
+	e, err := journal.DecodeEvent(data)
+	return e, err == nil
+}
+
+// Handle returns the HTTP mux, for more pages on the same server (the live
+// web page).
+func (s *Service) Handle() *http.ServeMux { return s.mux }
+
+// HTTPAddr returns the bound HTTP address.
+func (s *Service) HTTPAddr() string { return s.httpLn.Addr().String() }
+
+// MQTTURL returns the broker the aggregator uses (the embedded one's when
+// no URL was configured).
+func (s *Service) MQTTURL() string { return s.mqttURL }
+
+// Metrics returns the collectors.
+func (s *Service) Metrics() *metrics.Metrics { return s.m }
+
+// Live returns the engine holder.
+func (s *Service) Live() *Live { return s.live }
+
+// Journal returns the journal.
+func (s *Service) Journal() *journal.Journal { return s.j }
+
+// InfluxLag returns the journal records not yet written to InfluxDB (0
+// without a sink).
+func (s *Service) InfluxLag() uint64 {
+	if s.sink == nil {
+		return 0
+	}
+	return s.sink.Lag()
+}
+
+// ready lists what keeps the aggregator from serving (empty: ready).
+func (s *Service) ready() []string {
+	var out []string
+	if !s.mqtt.Connected() {
+		out = append(out, "mqtt: not connected")
+	}
+	return out
+}
+
+// Reload asks for a reload of the reference files now (as SIGHUP does).
+func (s *Service) Reload() {
+	select {
+	case s.reload <- struct{}{}:
+	default:
+	}
+}
+
+// Run runs every part until ctx is done or one fails.
+func (s *Service) Run(ctx context.Context) error {
+	s.ran = true
+	defer s.Close()
+	g, ctx := errgroup.WithContext(ctx)
+	if s.broker != nil {
+		g.Go(func() error { return s.broker.Run(ctx) })
+	}
+	// The pipeline outlives the client a little: messages it has queued are
+	// either finished or left unacknowledged for the broker to redeliver.
+	g.Go(func() error { return s.pipe.Run(ctx) })
+	g.Go(func() error { return s.mqtt.Run(ctx) })
+	if s.sink != nil {
+		g.Go(func() error { return s.sink.Run(ctx) })
+	}
+	g.Go(func() error { return s.serveHTTP(ctx) })
+	g.Go(func() error { return s.watch(ctx) })
+	s.log.Info("aggregator serving", "http", s.HTTPAddr(), "mqtt", s.mqttURL, "influx", s.cfg.InfluxURL)
+	err := g.Wait()
+	s.log.Info("aggregator stopped", "err", err)
+	return err
+}
+
+func (s *Service) serveHTTP(ctx context.Context) error {
+	errc := make(chan error, 1)
+	go func() { errc <- s.http.Serve(s.httpLn) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("http: %w", err)
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	return s.http.Shutdown(sctx)
+}
+
+// Close releases the journal and whatever New opened.
+func (s *Service) Close() {
+	if s.httpLn != nil {
+		s.httpLn.Close()
+	}
+	if s.broker != nil && !s.ran {
+		s.broker.Close()
+	}
+	if s.writer != nil {
+		s.writer.Close()
+	}
+	if s.j != nil {
+		s.j.Close()
+	}
+}

@@ -1,0 +1,111 @@
+package service
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"timeclock/aggregator/internal/journal"
+	"timeclock/internal/roster"
+)
+
+// fileState is what tells a changed reference file: size and modification
+// time of each.
+type fileState [3]struct {
+	size  int64
+	mtime time.Time
+	ok    bool
+}
+
+func statFiles(dir string) fileState {
+	var st fileState
+	for i, name := range []string{roster.SchedulesFile, roster.RosterFile, roster.CalendarFile} {
+		if fi, err := os.Stat(filepath.Join(dir, name)); err == nil {
+			st[i].size, st[i].mtime, st[i].ok = fi.Size(), fi.ModTime(), true
+		}
+	}
+	return st
+}
+
+// watch reloads the reference files when they change (checked every
+// -reload-every), on SIGHUP and on Reload, and tells the engine the date
+// once a minute (missing_punch is raised for incomplete days once they are
+// past).
+func (s *Service) watch(ctx context.Context) error {
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	check := time.NewTicker(s.cfg.ReloadEvery)
+	defer check.Stop()
+	minute := time.NewTicker(time.Minute)
+	defer minute.Stop()
+	s.advance(ctx)
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-hup:
+			s.log.Info("SIGHUP: reloading the reference files")
+			s.doReload(ctx)
+		case <-s.reload:
+			s.doReload(ctx)
+		case <-check.C:
+			if st := statFiles(s.cfg.Data); st != s.files {
+				s.log.Info("reference files changed: reloading")
+				s.doReload(ctx)
+			}
+		case <-minute.C:
+			s.advance(ctx)
+		}
+	}
+}
+
+func (s *Service) advance(ctx context.Context) {
+	res := s.pipe.Do(ctx, func() (journal.Kind, []byte, error) {
+		s.live.Advance(s.now())
+		return 0, nil, nil
+	})
+	if res.Err != nil && ctx.Err() == nil {
+		s.log.Error("advancing the date", "err", res.Err)
+	}
+}
+
+// doReload loads the reference files and, if they are free of errors,
+// rebuilds the engine on them from the journal inside the writer (no event
+// slips between the replay and the swap) and journals a reload record, so
+// the InfluxDB sink rewrites every derived value. Files with errors are
+// refused as a whole: the data in force stays, and the errors are logged.
+func (s *Service) doReload(ctx context.Context) {
+	st := statFiles(s.cfg.Data)
+	data, errs := roster.LoadDir(s.cfg.Data)
+	if len(errs) > 0 || data == nil {
+		for _, e := range errs {
+			s.log.Error("reference data not reloaded", "err", e)
+		}
+		s.m.Reloads.WithLabelValues("error").Inc()
+		s.files = st // do not retry the same broken files every check
+		return
+	}
+	start := time.Now()
+	res := s.pipe.Do(ctx, func() (journal.Kind, []byte, error) {
+		now := s.now()
+		if _, err := s.live.Build(data, s.events, now, false); err != nil {
+			return 0, nil, fmt.Errorf("rebuilding the engine: %w", err)
+		}
+		return journal.KindReload, journal.Marshal(journal.Reload{At: now, Staff: data.Len()}), nil
+	})
+	if res.Err != nil {
+		if ctx.Err() == nil {
+			s.log.Error("reload failed", "err", res.Err)
+			s.m.Reloads.WithLabelValues("error").Inc()
+		}
+		return
+	}
+	s.files = st
+	s.m.Reloads.WithLabelValues("ok").Inc()
+	s.log.Info("reference data reloaded", "staff", data.Len(), "took", time.Since(start).Round(time.Millisecond))
+}

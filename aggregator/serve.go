@@ -1,0 +1,70 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+
+	"timeclock/aggregator/internal/config"
+	"timeclock/aggregator/internal/service"
+	"timeclock/internal/roster"
+)
+
+// serve runs the live aggregator until ctx is done.
+func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg, err := config.Parse("aggregator serve", args, getenv, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
+	}
+	if err != nil {
+		return usageError{err.Error()}
+	}
+	if err := cfg.Validate(); err != nil {
+		return exitError{code: 2, err: fmt.Errorf("configuration: %w", err)}
+	}
+	if cfg.CheckConfig {
+		return checkConfig(cfg, stdout)
+	}
+	log := newLogger(cfg, stderr)
+	s, err := service.New(cfg, log, time.Now)
+	if err != nil {
+		return err
+	}
+	return s.Run(ctx)
+}
+
+// checkConfig loads the reference files as serve would and reports every
+// problem; exit status 1 if there is one.
+func checkConfig(cfg *config.Config, stdout io.Writer) error {
+	data, errs := roster.LoadDir(cfg.Data)
+	for _, e := range errs {
+		fmt.Fprintln(stdout, e)
+	}
+	if data == nil || len(errs) > 0 {
+		return exitError{code: 1, err: fmt.Errorf("reference data in %s: %d problem(s)", cfg.Data, len(errs))}
+	}
+	fmt.Fprintf(stdout, "configuration ok: %d staff, %d schools, broker %s, influx %s\n", data.Len(),
+		len(data.Schools()), orDefault(cfg.MQTTURL, "embedded on "+cfg.BrokerListen), orDefault(cfg.InfluxURL, "off"))
+	return nil
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {
+	var level slog.Level
+	level.UnmarshalText([]byte(cfg.LogLevel))
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
