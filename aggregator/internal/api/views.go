@@ -166,14 +166,14 @@ func (a *API) schoolMonth(w http.ResponseWriter, r *http.Request, _ Principal) {
 }
 
 type groupView struct {
-	SchoolType  string  `json:"school_type"`
-	Role        string  `json:"role"`
-	Headcount   int     `json:"headcount"`
-	Over45      int     `json:"over45,omitempty"`
-	SharePct    float64 `json:"share_over45,omitempty"`
-	MeanMin     float64 `json:"mean_min,omitempty"`
-	Buckets     [4]int  `json:"buckets,omitempty"` // < 45 h, 45–80 h, 80–100 h, ≥ 100 h
-	Suppressed  bool    `json:"suppressed,omitempty"`
+	SchoolType string  `json:"school_type"`
+	Role       string  `json:"role"`
+	Headcount  int     `json:"headcount"`
+	Over45     int     `json:"over45,omitempty"`
+	SharePct   float64 `json:"share_over45,omitempty"`
+	MeanMin    float64 `json:"mean_min,omitempty"`
+	Buckets    [4]int  `json:"buckets,omitempty"` // < 45 h, 45–80 h, 80–100 h, ≥ 100 h
+	Suppressed bool    `json:"suppressed,omitempty"`
 }
 
 type boardView struct {

@@ -44,7 +44,9 @@ func (l *Live) Engine() *engine.Engine { return l.cur.Load() }
 func (l *Live) Apply(ev punch.Event) (engine.Applied, error) { return l.cur.Load().Apply(ev) }
 
 // Feedback returns a tap's answer values.
-func (l *Live) Feedback(si int, date civil.Date) engine.Feedback { return l.cur.Load().Feedback(si, date) }
+func (l *Live) Feedback(si int, date civil.Date) engine.Feedback {
+	return l.cur.Load().Feedback(si, date)
+}
 
 // Advance tells the engine the date.
 func (l *Live) Advance(now time.Time) { l.cur.Load().Advance(now) }
