@@ -25,12 +25,18 @@ const recheck = time.Millisecond
 // their events in one stream, in order. Edges are stamped when they are
 // read (periph does not pass the kernel's timestamps on).
 type GPIOSource struct {
-	ls     *gpioioctl.LineSet
+	ls     lineSet
 	d0, d1 int // chip offsets of the lines, as events report them
 	name   string
 
 	closeOnce sync.Once
 	closeErr  error
+}
+
+// lineSet is what GPIOSource uses of a *gpioioctl.LineSet.
+type lineSet interface {
+	WaitForEdge(timeout time.Duration) (number int, edge gpio.Edge, err error)
+	Close() error
 }
 
 // OpenGPIO initialises periph and requests the lines named d0 and d1 (line
@@ -61,14 +67,13 @@ func OpenGPIO(d0, d1 string) (*GPIOSource, error) {
 	if err != nil {
 		return nil, fmt.Errorf("wiegand: request lines %q and %q on %s: %w", d0, d1, chip.Name(), err)
 	}
-	s := &GPIOSource{ls: ls, name: fmt.Sprintf("%s %s/%s", chip.Name(), d0, d1)}
 	lines := ls.Lines()
 	if len(lines) != 2 {
 		_ = ls.Close()
 		return nil, fmt.Errorf("wiegand: line request on %s gave %d lines, want 2", chip.Name(), len(lines))
 	}
-	s.d0, s.d1 = lines[0].Number(), lines[1].Number()
-	return s, nil
+	return &GPIOSource{ls: ls, d0: lines[0].Number(), d1: lines[1].Number(),
+		name: fmt.Sprintf("%s %s/%s", chip.Name(), d0, d1)}, nil
 }
 
 // String names the chip and the lines, for logs.
