@@ -82,6 +82,14 @@ func (a *assembler) end() (Frame, error) {
 	return Decode(b)
 }
 
+// abandon drops the frame under way, which no silence ended, and starts
+// afresh.
+func (a *assembler) abandon(why string) error {
+	b := a.bits
+	a.bits, a.noise, a.gap = Bits{}, 0, 0
+	return &FrameError{Err: ErrUnfinished, Detail: fmt.Sprintf("%s after %d bits", why, b.N), Bits: b}
+}
+
 // ParseLines splits the "D0,D1" pair of GPIO line names the gateway's
 // configuration gives for a Wiegand reader, e.g. "GPIO5,GPIO6".
 func ParseLines(s string) (d0, d1 string, err error) {

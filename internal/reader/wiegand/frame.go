@@ -207,11 +207,16 @@ func ParseCard(id string) (Frame, error) {
 }
 
 // Reasons a frame is rejected. A *FrameError wraps one of them; test with
-// errors.Is.
+// errors.Is. Decode gives ErrLength and ErrParity; the Reader also ErrNoise
+// and ErrUnfinished.
 var (
 	ErrLength = errors.New("wiegand: frame is not 26 or 34 bits")
 	ErrParity = errors.New("wiegand: parity error")
 	ErrNoise  = errors.New("wiegand: both lines pulsed at once")
+	// ErrUnfinished is a frame that no silence ended: the source failed or
+	// the Reader was stopped while edges kept coming. Its bits may be the
+	// start of a longer frame, so they are not decoded.
+	ErrUnfinished = errors.New("wiegand: frame not ended by a silence")
 )
 
 // FrameError is a rejected frame: the reason (one of the Err variables), a

@@ -96,8 +96,9 @@ func (r *Reader) Stats() Stats {
 
 // Run reads frames until ctx is done or the source fails. A frame under
 // way when ctx ends is still finished (for at most two silences) and
-// emitted. Run returns nil after ctx is done, and the source's error,
-// wrapped, if it fails; it does not close the source.
+// emitted; one under way when the source fails is dropped (ErrUnfinished).
+// Run returns nil after ctx is done, and the source's error, wrapped, if it
+// fails; it does not close the source.
 func (r *Reader) Run(ctx context.Context) error {
 	a := assembler{coincidence: r.cfg.Coincidence, format: r.cfg.Format}
 	var deadline time.Time // set once ctx is done and a frame is still under way
@@ -110,8 +111,7 @@ func (r *Reader) Run(ctx context.Context) error {
 				deadline = time.Now().Add(2 * r.cfg.Silence)
 			} else if !time.Now().Before(deadline) {
 				// The lines never went quiet: whatever this is, it is no card.
-				r.finish(Frame{}, &FrameError{Err: ErrLength,
-					Detail: "no silence before shutdown after " + fmt.Sprint(a.bits.N) + " bits", Bits: a.bits})
+				r.finish(Frame{}, a.abandon("still no silence at shutdown"))
 				return nil
 			}
 		}
@@ -122,8 +122,7 @@ func (r *Reader) Run(ctx context.Context) error {
 		e, ok, err := r.src.WaitEdge(wait)
 		if err != nil {
 			if a.pending() {
-				f, ferr := a.end()
-				r.finish(f, ferr)
+				r.finish(Frame{}, a.abandon("the edge source failed"))
 			}
 			return fmt.Errorf("wiegand: edge source: %w", err)
 		}
