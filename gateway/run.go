@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 )
 
 // usageError marks an error caused by the command line (exit status 2).
@@ -29,7 +30,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		case "-h", "--help", "help":
 			fmt.Fprintln(stdout, "usage: gateway [run|probe] [flags]")
 			return nil
+		case "run":
+			return runService(ctx, args[1:], getenv, stdout, stderr)
 		}
+	}
+	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
+		return runService(ctx, args, getenv, stdout, stderr) // run is the default
 	}
 	return usageError{"usage: gateway [run|probe] [flags]"}
 }

@@ -1,0 +1,171 @@
+package service
+
+import (
+	"context"
+	"time"
+
+	"timeclock/gateway/internal/clocktrust"
+	"timeclock/gateway/internal/feedback"
+	"timeclock/gateway/internal/spool"
+	"timeclock/gateway/internal/tapid"
+	"timeclock/internal/punch"
+)
+
+// accept records one card read: debounce, stamp, spool (fsynced), then the
+// local "accepted". It runs on the reader's goroutine, so reads at several
+// readers share a group commit.
+func (s *Service) accept(r Read) {
+	if s.bounce(r) {
+		s.m.debounced.Inc()
+		return
+	}
+	dir := s.dirs[r.Reader]
+	if dir == "" {
+		dir = string(punch.DirTap)
+	}
+	st := s.trust.Stamp()
+	tap := spool.Tap{Reader: r.Reader, Card: r.Card, Dir: dir, Time: st.Wall, Synced: st.Synced, Mono: st.Boot,
+		OSBoot: st.OSBoot}
+	// The tap is recorded even if the gateway is stopping: it is half-way.
+	ids, err := s.sp.Append(context.WithoutCancel(context.Background()), tap)
+	if err != nil {
+		s.m.failed.Inc()
+		s.log.Error("tap not recorded", "reader", r.Reader, "card", r.Card, "err", err)
+		s.mux.Show(feedback.Event{Kind: feedback.Failed, Reader: r.Reader, Dir: dir, Time: st.Wall})
+		return
+	}
+	id := ids[0]
+	s.mu.Lock()
+	s.recent[id] = recentTap{reader: r.Reader, dir: dir, at: st.Wall, shown: time.Now()}
+	s.mu.Unlock()
+	s.mux.Show(feedback.Event{Kind: feedback.Accepted, ID: id.String(), Reader: r.Reader, Dir: dir, Time: st.Wall,
+		Synced: st.Synced})
+	if !r.At.IsZero() {
+		s.m.latency.Observe(time.Since(r.At).Seconds())
+	}
+	s.m.accepted.Inc()
+	s.pub.Kick()
+	s.checkHighWater()
+}
+
+// bounce reports a repeat of the same card at the same reader within the
+// debounce time: a card held a moment too long, not a second tap.
+func (s *Service) bounce(r Read) bool {
+	now := time.Now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	last, ok := s.lastCard[r.Reader]
+	s.lastCard[r.Reader] = lastRead{card: r.Card, at: now}
+	return ok && last.card == r.Card && now.Sub(last.at) < s.cfg.Debounce
+}
+
+// onFeedback handles the aggregator's answer: the tap leaves the spool, and
+// a recent one is shown to the person still standing at the reader.
+func (s *Service) onFeedback(f punch.Feedback) {
+	id, err := tapid.Parse(f.ID)
+	if err != nil || id.Gateway != s.cfg.Gateway {
+		s.log.Warn("feedback for a tap not of this gateway", "id", f.ID)
+		return
+	}
+	s.pub.Ack(id)
+	s.mu.Lock()
+	rt, ok := s.recent[id]
+	delete(s.recent, id)
+	s.mu.Unlock()
+	if !ok || time.Since(rt.shown) > s.cfg.AnswerWindow {
+		return
+	}
+	s.mux.Show(feedback.Event{Kind: feedback.Answer, ID: f.ID, Reader: rt.reader, Dir: rt.dir, Time: rt.at,
+		Result: string(f.Result), Staff: f.Staff, TodayMin: f.TodayMin, MonthOvertimeMin: f.MonthOvertimeMin,
+		Level: string(f.Level)})
+}
+
+// pruneRecent forgets accepted taps whose answer would come too late to show.
+func (s *Service) pruneRecent(now time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for id, rt := range s.recent {
+		if now.Sub(rt.shown) > s.cfg.AnswerWindow {
+			delete(s.recent, id)
+		}
+	}
+}
+
+// hold keeps a tap made before the clock was synchronised out of the
+// publisher for -unsynced-hold (counted on the boot-time clock), so that a
+// sync arriving meanwhile can still correct its time. Taps of an earlier
+// kernel boot cannot be corrected and are not held.
+func (s *Service) hold(t spool.Tap) time.Duration {
+	if t.Synced {
+		return 0
+	}
+	st := s.trust.Stamp()
+	if t.OSBoot != st.OSBoot {
+		return 0
+	}
+	return max(0, s.cfg.UnsyncedHold-(st.Boot-t.Mono))
+}
+
+// onSync corrects the spooled taps made before this sync, in this kernel
+// boot, from their boot-time readings.
+func (s *Service) onSync(ref clocktrust.Stamp) {
+	s.signalStatus()
+	go func() {
+		n := 0
+		err := s.pub.Rewrite(context.Background(), func(t *spool.Tap) bool {
+			if t.Synced {
+				return false
+			}
+			at, ok := clocktrust.Correct(t.Mono, t.OSBoot, ref)
+			if !ok {
+				return false
+			}
+			t.Time, t.Synced = at, true
+			n++
+			return true
+		})
+		if err != nil {
+			s.log.Error("correcting taps made before clock sync failed", "err", err)
+			return
+		}
+		if n > 0 {
+			s.log.Info("corrected the time of taps made before clock sync", "taps", n)
+		}
+	}()
+}
+
+func (s *Service) setReader(name, state string) {
+	s.mu.Lock()
+	old := s.readers[name]
+	s.readers[name] = state
+	s.mu.Unlock()
+	if old != state {
+		s.log.Info("reader state", "reader", name, "state", state)
+		s.signalStatus()
+	}
+}
+
+// checkHighWater warns once when the backlog passes the mark, and again
+// only after it has fallen below 90% of it.
+func (s *Service) checkHighWater() {
+	d := s.sp.Depth()
+	s.mu.Lock()
+	was := s.high
+	switch {
+	case !was && d > s.cfg.HighWater:
+		s.high = true
+	case was && d < s.cfg.HighWater*9/10:
+		s.high = false
+	}
+	now := s.high
+	s.mu.Unlock()
+	if now != was {
+		if now {
+			s.log.Warn("spool above high-water mark; taps are kept, but the aggregator is not answering",
+				"spooled", d, "high_water", s.cfg.HighWater)
+		} else {
+			s.log.Info("spool back below high-water mark", "spooled", d)
+		}
+		s.signalStatus()
+	}
+}
