@@ -77,9 +77,9 @@ func Dial(opt ConnOptions, log *slog.Logger) *Conn {
 		SetConnectRetry(true).
 		SetConnectRetryInterval(time.Second).
 		SetMaxReconnectInterval(opt.MaxReconnectInterval).
-		SetConnectTimeout(10 * time.Second).
-		SetWriteTimeout(10 * time.Second).
-		SetKeepAlive(30 * time.Second).
+		SetConnectTimeout(10*time.Second).
+		SetWriteTimeout(10*time.Second).
+		SetKeepAlive(30*time.Second).
 		SetBinaryWill(c.status, opt.Status(false).AppendJSON(nil), 1, true).
 		SetOnConnectHandler(c.onConnect).
 		SetConnectionLostHandler(func(_ mqtt.Client, err error) {
