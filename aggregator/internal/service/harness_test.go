@@ -1,0 +1,273 @@
+package service
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	paho "github.com/eclipse/paho.mqtt.golang"
+	"golang.org/x/sync/errgroup"
+
+	"timeclock/aggregator/internal/config"
+	"timeclock/internal/civil"
+	"timeclock/internal/daemontest"
+	"timeclock/internal/punch"
+)
+
+const (
+	board      = "nakatsu"
+	adminToken = "admin-secret-0123456789"
+)
+
+// fixture is a data directory with n teachers, ten per school, card
+// felica:{i+1 as 16 hex digits}.
+type fixture struct {
+	dir   string
+	staff int
+}
+
+func newFixture(t testing.TB, staff int) fixture {
+	t.Helper()
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "schedules.csv"), "schedule,days,start,end,break_min\nstd,Mon Tue Wed Thu Fri,08:15,16:45,45\n")
+	writeFile(t, filepath.Join(dir, "calendar.csv"), "date,scope,kind,value,note\n2025-04-01,*,lock_time,19:00,施錠\n")
+	f := fixture{dir: dir, staff: staff}
+	f.writeRoster(t, staff, -1)
+	return f
+}
+
+// writeRoster lists staff 0..n-1, leaving out the card of staff without (-1: none).
+func (f fixture) writeRoster(t testing.TB, n, without int) {
+	var b strings.Builder
+	b.WriteString("staff_id,name,role,board,school,school_type,schedule,cards,start_date,end_date\n")
+	for i := range n {
+		card := card(i)
+		if i == without {
+			card = ""
+		}
+		fmt.Fprintf(&b, "%s,教員 %d,teacher,%s,%s,elementary,std,%s,,\n", staffID(i), i, board, school(i), card)
+	}
+	writeFile(t, filepath.Join(f.dir, "roster.csv"), b.String())
+}
+
+func writeFile(t testing.TB, path, body string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func staffID(i int) string { return fmt.Sprintf("T%04d", i) }
+func school(i int) string  { return fmt.Sprintf("nakatsu-e%02d", i/10) }
+func gateway(i int) string { return fmt.Sprintf("gw-e%02d", i/10) }
+func card(i int) string    { return fmt.Sprintf("felica:%016x", i+1) }
+
+// tap is staff i's tap number seq (per gateway) at ts.
+func tap(i int, seq uint64, ts time.Time) punch.Tap {
+	return punch.Tap{ID: punch.FormatTapID(gateway(i), 1, seq), Board: board, School: school(i), Gateway: gateway(i),
+		Reader: "entrance", Card: card(i), Dir: punch.DirTap, TS: ts.In(civil.JST), Clock: punch.ClockSynced}
+}
+
+func topicOf(t punch.Tap) string {
+	return fmt.Sprintf("timeclock/v1/%s/%s/%s/punch", t.Board, t.School, t.Gateway)
+}
+
+// workday returns a weekday at least a week and at most about six weeks
+// before now, so taps on it and the next days pass the future check.
+func workday(now time.Time) civil.Date {
+	d, _ := civil.WorkDate(now.Unix(), 240)
+	d -= 35
+	for d.Weekday() == time.Saturday || d.Weekday() == time.Sunday {
+		d++
+	}
+	return d
+}
+
+// baseConfig is a configuration for a test service: state and HTTP in the
+// test's directories and ports, the embedded broker unless mqttURL is set.
+func baseConfig(t testing.TB, f fixture, mqttURL, influxURL string) *config.Config {
+	return &config.Config{
+		Data: f.dir, State: t.TempDir(), MQTTURL: mqttURL, MQTTClientID: "aggregator-test",
+		BrokerListen: "127.0.0.1:0", InfluxURL: influxURL, InfluxDB: dbName(influxURL), InfluxCreateDB: true,
+		InfluxBatch: 5000, HTTPListen: "127.0.0.1:0", DayStartMin: 240, Debounce: time.Minute,
+		ReloadEvery: time.Hour, LogLevel: "info", LogFormat: "text",
+		Tokens: []config.Token{{Role: "admin", Name: "ops", Secret: adminToken}},
+	}
+}
+
+func dbName(influxURL string) string {
+	if influxURL == "" {
+		return ""
+	}
+	return "timeclock"
+}
+
+// testLog writes the service's log to the test log when -v is given.
+func testLog(t testing.TB) *slog.Logger {
+	if !testing.Verbose() {
+		return slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	return slog.New(slog.NewTextHandler(tWriter{t}, &slog.HandlerOptions{Level: slog.LevelInfo}))
+}
+
+type tWriter struct{ t testing.TB }
+
+func (w tWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimRight(string(p), "\n"))
+	return len(p), nil
+}
+
+// running is a service started in the test process.
+type running struct {
+	*Service
+	stop func()
+}
+
+func start(t testing.TB, cfg *config.Config) *running {
+	t.Helper()
+	s, err := New(cfg, testLog(t), time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var g errgroup.Group
+	g.Go(func() error { return s.Run(ctx) })
+	var once sync.Once
+	r := &running{Service: s, stop: func() {
+		once.Do(func() {
+			cancel()
+			if err := g.Wait(); err != nil {
+				t.Errorf("service: %v", err)
+			}
+		})
+	}}
+	t.Cleanup(r.stop)
+	eventually(t, "the service is ready", func() (bool, string) {
+		st, body := get(t, "http://"+s.HTTPAddr()+"/readyz", "")
+		return st == http.StatusOK, body
+	})
+	return r
+}
+
+// eventually polls cond until it holds; the test fails with cond's last
+// message at the deadline of daemontest.WaitContext.
+func eventually(t testing.TB, what string, cond func() (bool, string)) {
+	t.Helper()
+	ctx := daemontest.WaitContext(t)
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		ok, msg := cond()
+		if ok {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("waiting for %s: %s", what, msg)
+		case <-tick.C:
+		}
+	}
+}
+
+func get(t testing.TB, url, token string) (int, string) {
+	req, _ := http.NewRequest(http.MethodGet, url, nil)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, err.Error()
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+func getJSON(t testing.TB, url string, v any) int {
+	t.Helper()
+	st, body := get(t, url, adminToken)
+	if st == http.StatusOK {
+		if err := json.Unmarshal([]byte(body), v); err != nil {
+			t.Fatalf("%s: %v: %s", url, err, body)
+		}
+	}
+	return st
+}
+
+// mqttClient connects a test client (gateway or observer).
+func mqttClient(t testing.TB, url, id string) paho.Client {
+	t.Helper()
+	o := paho.NewClientOptions().AddBroker(url).SetClientID(id).SetCleanSession(true).SetAutoReconnect(true).
+		SetConnectRetry(true).SetConnectRetryInterval(100 * time.Millisecond).SetMaxReconnectInterval(time.Second)
+	c := paho.NewClient(o)
+	tok := c.Connect()
+	if !tok.WaitTimeout(30*time.Second) || tok.Error() != nil {
+		t.Fatalf("mqtt connect %s: %v", id, tok.Error())
+	}
+	t.Cleanup(func() { c.Disconnect(100) })
+	return c
+}
+
+// feedback collects the feedback messages by tap id.
+type feedback struct {
+	mu  sync.Mutex
+	got map[string]punch.Feedback
+	n   int
+}
+
+func watchFeedback(t testing.TB, url string) *feedback {
+	t.Helper()
+	fb := &feedback{got: map[string]punch.Feedback{}}
+	c := mqttClient(t, url, "observer")
+	tok := c.Subscribe("timeclock/v1/+/+/+/feedback", 1, func(_ paho.Client, m paho.Message) {
+		f, err := punch.DecodeFeedback(m.Payload())
+		if err != nil {
+			t.Errorf("feedback %s: %v", m.Payload(), err)
+			return
+		}
+		fb.mu.Lock()
+		fb.got[f.ID] = f
+		fb.n++
+		fb.mu.Unlock()
+	})
+	if !tok.WaitTimeout(30*time.Second) || tok.Error() != nil {
+		t.Fatalf("subscribe feedback: %v", tok.Error())
+	}
+	return fb
+}
+
+func (f *feedback) get(id string) (punch.Feedback, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	v, ok := f.got[id]
+	return v, ok
+}
+
+func (f *feedback) count() (distinct, total int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.got), f.n
+}
+
+// publish sends payloads with QoS 1 and waits for every PUBACK.
+func publish(t testing.TB, c paho.Client, topic string, payloads ...[]byte) {
+	t.Helper()
+	toks := make([]paho.Token, 0, len(payloads))
+	for _, p := range payloads {
+		toks = append(toks, c.Publish(topic, 1, false, p))
+	}
+	for _, tok := range toks {
+		if !tok.WaitTimeout(60*time.Second) || tok.Error() != nil {
+			t.Fatalf("publish: %v", tok.Error())
+		}
+	}
+}
