@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"math"
 	"slices"
-	"strings"
 
 	"timeclock/internal/civil"
 )
@@ -263,58 +262,4 @@ func lockInForce(rows []*CalendarEntry, t civil.Date) (int, bool) {
 		}
 	}
 	return m, ok
-}
-
-// addCalendar keeps the entries that pass their checks, name a scope of the
-// roster and do not clash with an entry kept before them.
-func (d *Data) addCalendar(in []CalendarEntry, ix *rosterIndex, errs *[]error) {
-	type key struct {
-		date  civil.Date
-		scope string
-		lock  bool
-	}
-	kept := make(map[key]CalendarEntry)
-	for i, e := range in {
-		e.Pos = e.Pos.orMemory("calendar", i)
-		ferrs := checkEntry(&e)
-		if len(ferrs) == 0 && e.Scope != GlobalScope {
-			_, school := ix.schools[e.Scope]
-			_, board := ix.boards[e.Scope]
-			if !school && !board {
-				ferrs = append(ferrs, errAt(e.Pos, "scope", "%q is no school or board of roster.csv", e.Scope))
-			}
-		}
-		if len(ferrs) > 0 {
-			*errs = append(*errs, ferrs...)
-			continue
-		}
-		k := key{e.Date, e.Scope, e.Kind == KindLockTime}
-		if prev, dup := kept[k]; dup {
-			*errs = append(*errs, clash(&e, &prev))
-			continue
-		}
-		kept[k] = e
-		d.calendar = append(d.calendar, e)
-	}
-	slices.SortFunc(d.calendar, func(a, b CalendarEntry) int {
-		return cmp.Or(cmp.Compare(a.Date, b.Date), strings.Compare(a.Scope, b.Scope), strings.Compare(string(a.Kind), string(b.Kind)))
-	})
-}
-
-// clash describes e against the entry prev kept before it for the same date
-// and scope.
-func clash(e, prev *CalendarEntry) *LineError {
-	p := prev.Pos
-	if e.Kind == KindLockTime {
-		if e.LockMin != prev.LockMin {
-			return errAt(e.Pos, "value", "lock_time %s contradicts lock_time %s for %s %s on %s",
-				formatClock(e.LockMin), formatClock(prev.LockMin), e.Date, e.Scope, lineRef(p))
-		}
-		return errAt(e.Pos, "value", "lock_time %s repeats %s", formatClock(e.LockMin), lineRef(p))
-	}
-	if e.Kind.dayOff() != prev.Kind.dayOff() {
-		return errAt(e.Pos, "kind", "%s contradicts %s for %s %s on %s", e.Kind, prev.Kind, e.Date, e.Scope, lineRef(p))
-	}
-	return errAt(e.Pos, "kind", "%s repeats %s for %s %s on %s (one day entry per date and scope)",
-		e.Kind, prev.Kind, e.Date, e.Scope, lineRef(p))
 }
