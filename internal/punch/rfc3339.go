@@ -77,8 +77,16 @@ func validYMD(y, m, d int) bool {
 	if m < 1 || m > 12 || d < 1 {
 		return false
 	}
-	yy, mm, dd := civil.D(y, time.Month(m), d).YMD()
-	return yy == y && int(mm) == m && dd == d
+	switch m {
+	case 2:
+		if y%4 == 0 && (y%100 != 0 || y%400 == 0) {
+			return d <= 29
+		}
+		return d <= 28
+	case 4, 6, 9, 11:
+		return d <= 30
+	}
+	return d <= 31
 }
 
 // parseDate reads YYYY-MM-DD without allocating.

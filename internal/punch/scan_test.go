@@ -1,0 +1,60 @@
+package punch
+
+import (
+	"encoding/json"
+	"errors"
+	"testing"
+	"time"
+)
+
+// TestScanAgreesWithEncodingJSON runs the decoder over tricky JSON and checks
+// it calls a syntax error exactly what encoding/json calls one.
+func TestScanAgreesWithEncodingJSON(t *testing.T) {
+	inputs := []string{
+		``, ` `, `{`, `}`, `{}`, `[]`, `null`, `true`, `"x"`, `1`, `{} `, ` {}`, `{}{}`, `{},`, `{"a"}`, `{"a":}`,
+		`{"a":1,}`, `{,"a":1}`, `{"a":1 "b":2}`, `{"a" 1}`, `{'a':1}`, `{a:1}`, `{"a":01}`, `{"a":-}`, `{"a":-0}`,
+		`{"a":1.}`, `{"a":.5}`, `{"a":1e}`, `{"a":1e+}`, `{"a":1E-7}`, `{"a":1.5e3}`, `{"a":+1}`, `{"a":0x1}`,
+		`{"a":tru}`, `{"a":nul}`, `{"a":falsey}`, `{"a":"\x"}`, `{"a":"\u12"}`, `{"a":"\u12G4"}`, `{"a":"\uD83D"}`,
+		`{"a":"` + "\x01" + `"}`, `{"a":"` + "\x7f" + `"}`, `{"a":"` + "\xff" + `"}`, `{"a":"\/\b\f\n\r\t\"\\"}`,
+		`{"a":[1,2,[3,{"b":null}]]}`, `{"a":[1,2,]}`, `{"a":[,1]}`, `{"a":{"b":1,}}`, `{"a":{"b"}}`, `{"a":[}`,
+		`{"a":1}` + "\n", "\t{\"a\"\r:\n1}", `{"a":1}x`, `{"a":"b"`, `{"a":"b`, `{"a`, `{"a":1` + "\x00" + `}`,
+		"\ufeff{}", `{"a":[[[[[[[[[[]]]]]]]]]]}`, `{"":1}`, `{"\u0000":1}`,
+	}
+	for _, in := range inputs {
+		valid := json.Valid([]byte(in))
+		for _, decode := range []func([]byte) error{
+			func(b []byte) error { _, err := Decode(b, time.Time{}); return err },
+			func(b []byte) error { _, err := DecodeStatus(b, time.Time{}); return err },
+			func(b []byte) error { _, err := DecodeFeedback(b); return err },
+		} {
+			err := decode([]byte(in))
+			if err == nil {
+				t.Errorf("%q accepted", in)
+				continue
+			}
+			if syntax := errors.Is(err, ErrSyntax); syntax == valid {
+				t.Errorf("%q: json.Valid %v, decoder %v", in, valid, err)
+			}
+		}
+	}
+}
+
+func TestAppendUnescaped(t *testing.T) {
+	cases := []string{
+		`plain`, `\"\\\/\b\f\n\r\t`, `\u0041\u00e9\u4fee`, `\ud83d\ude8c`, `\ud800`, `\udc00`, `\ud800\u0041`,
+		`\ud800\ud800\udc00`, `\udbff\udfff`, `a\u0000b`, `\uD83D\uDE8C`, `x\ud83dy`, `\ud83d\u`,
+	}
+	for _, raw := range cases {
+		var want string
+		if err := json.Unmarshal([]byte(`"`+raw+`"`), &want); err != nil {
+			// not a valid string: only the scanner's business
+			if _, _, _, serr := (&scanner{data: []byte(`"` + raw + `"`)}).str(); serr == nil {
+				t.Errorf("%s: encoding/json rejects (%v), scanner accepts", raw, err)
+			}
+			continue
+		}
+		if got := string(appendUnescaped(nil, []byte(raw))); got != want {
+			t.Errorf("appendUnescaped(%s) = %q, want %q", raw, got, want)
+		}
+	}
+}
