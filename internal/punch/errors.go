@@ -40,3 +40,29 @@ func (e *Error) Unwrap() error { return e.Kind }
 func newError(kind error, field, reason string) *Error {
 	return &Error{Field: field, Reason: reason, Kind: kind}
 }
+
+// kindLabels are the metric labels of the kinds, in a fixed order.
+var kindLabels = [...]struct {
+	kind  error
+	label string
+}{
+	{ErrSyntax, "syntax"}, {ErrVersion, "version"}, {ErrType, "type"}, {ErrMissing, "missing"},
+	{ErrInvalid, "invalid"}, {ErrUnknownField, "unknown_field"}, {ErrID, "id"}, {ErrCard, "card"},
+	{ErrFuture, "future"}, {ErrTopic, "topic"},
+}
+
+// KindLabel returns a short, stable name of err's kind for metric labels and
+// journal columns: "syntax", "version", "type", "missing", "invalid",
+// "unknown_field", "id", "card", "future" or "topic"; "" for nil and "other"
+// for an error that is none of these.
+func KindLabel(err error) string {
+	if err == nil {
+		return ""
+	}
+	for _, k := range kindLabels {
+		if errors.Is(err, k.kind) {
+			return k.label
+		}
+	}
+	return "other"
+}
