@@ -194,9 +194,10 @@ func nthMonday(y int, m time.Month, n int) int {
 }
 
 // vernalEquinox and autumnalEquinox give the day of 春分 (March) and 秋分
-// (September) by the formula used for the National Astronomical
-// Observatory's predictions for 1980–2099; the Cabinet Office's official
-// dates, published a year ahead, agree with it.
+// (September) by the usual approximation for 1980–2099. The official dates,
+// announced each February for the next year (国立天文台 暦要項), agree with it
+// for every year announced so far; a later announcement that differed would
+// need a change here.
 func vernalEquinox(y int) int { return equinox(y, 20.8431) }
 
 func autumnalEquinox(y int) int { return equinox(y, 23.2488) }
