@@ -38,6 +38,7 @@ type Deps struct {
 	Now         func() time.Time
 	DayStartMin int
 	Ready       func() []string // what keeps the service from being ready; empty when ready
+	InfluxLag   func() uint64   // journal records not yet written to InfluxDB
 	Metrics     *metrics.Metrics
 	Log         *slog.Logger
 }
@@ -71,6 +72,7 @@ func (a *API) Register(mux *http.ServeMux) {
 	mux.Handle("GET /api/v1/boards/{board}/months/{month}", a.auth(a.boardMonth, RoleAdmin, RolePrincipal, RoleBoard))
 	mux.Handle("GET /api/v1/alerts", a.auth(a.alerts, RoleAdmin, RolePrincipal, RoleBoard))
 	mux.Handle("GET /api/v1/rejected", a.auth(a.rejected, RoleAdmin))
+	mux.Handle("GET /api/v1/journal", a.auth(a.journal, RoleAdmin))
 	mux.Handle("POST /api/v1/adjustments", a.auth(a.postAdjustment, RoleAdmin, RolePrincipal, RoleStaff))
 }
 

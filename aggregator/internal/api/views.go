@@ -254,3 +254,23 @@ func (a *API) rejected(w http.ResponseWriter, r *http.Request, _ Principal) {
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"total": a.d.Journal.RejectedCount(), "rejected": rs})
 }
+
+// JournalView is the state of the journal and its sinks.
+type JournalView struct {
+	LastSeq     uint64 `json:"last_seq"`
+	Taps        uint64 `json:"taps"`
+	Adjustments uint64 `json:"adjustments"`
+	Alerts      uint64 `json:"alerts"`
+	Statuses    uint64 `json:"statuses"`
+	Reloads     uint64 `json:"reloads"`
+	Rejected    uint64 `json:"rejected"`
+	InfluxLag   uint64 `json:"influx_lag"`
+}
+
+func (a *API) journal(w http.ResponseWriter, _ *http.Request, _ Principal) {
+	j := a.d.Journal
+	writeJSON(w, http.StatusOK, JournalView{LastSeq: j.Last(), Taps: j.Count(journal.KindTap),
+		Adjustments: j.Count(journal.KindAdjustment), Alerts: j.Count(journal.KindAlert),
+		Statuses: j.Count(journal.KindStatus), Reloads: j.Count(journal.KindReload), Rejected: j.RejectedCount(),
+		InfluxLag: a.d.InfluxLag()})
+}

@@ -56,7 +56,11 @@ var (
 	bucketIDs      = []byte("ids")      // event id → seq
 	bucketCursors  = []byte("cursors")  // sink name → seq of the last record it finished
 	bucketRejected = []byte("rejected") // rejected seq → encoded Rejected
+	bucketStats    = []byte("stats")    // kind byte → number of records of that kind
 )
+
+// maxKind bounds the kinds counted in the stats bucket.
+const maxKind = 16
 
 // ErrClosed is returned after Close.
 var ErrClosed = errors.New("journal: closed")
@@ -67,6 +71,7 @@ type Journal struct {
 	db       *bolt.DB
 	last     atomic.Uint64 // seq of the last committed log record
 	rejected atomic.Uint64 // number of rejected records
+	counts   [maxKind]atomic.Uint64
 	mu       sync.Mutex
 	changed  chan struct{} // closed and replaced on every commit that appended
 }
@@ -88,7 +93,7 @@ func Open(path string) (*Journal, error) {
 	}
 	j := &Journal{db: db, changed: make(chan struct{})}
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketLog, bucketIDs, bucketCursors, bucketRejected} {
+		for _, b := range [][]byte{bucketLog, bucketIDs, bucketCursors, bucketRejected, bucketStats} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -97,7 +102,12 @@ func Open(path string) (*Journal, error) {
 			j.last.Store(binary.BigEndian.Uint64(k))
 		}
 		j.rejected.Store(uint64(tx.Bucket(bucketRejected).Stats().KeyN))
-		return nil
+		return tx.Bucket(bucketStats).ForEach(func(k, v []byte) error {
+			if len(k) == 1 && int(k[0]) < maxKind && len(v) == 8 {
+				j.counts[k[0]].Store(binary.BigEndian.Uint64(v))
+			}
+			return nil
+		})
 	})
 	if err != nil {
 		db.Close()
@@ -115,6 +125,14 @@ func (j *Journal) Last() uint64 { return j.last.Load() }
 
 // RejectedCount returns how many payloads were rejected so far.
 func (j *Journal) RejectedCount() uint64 { return j.rejected.Load() }
+
+// Count returns the number of records of kind in the log.
+func (j *Journal) Count(kind Kind) uint64 {
+	if int(kind) >= maxKind {
+		return 0
+	}
+	return j.counts[kind].Load()
+}
 
 // Changed returns a channel that is closed at the next commit that appends a
 // record. Sinks wait on it instead of polling.
@@ -137,10 +155,18 @@ func (j *Journal) Write(fn func(w *Writer) error) error {
 	var w Writer
 	err := j.db.Update(func(tx *bolt.Tx) error {
 		w = Writer{tx: tx, log: tx.Bucket(bucketLog), ids: tx.Bucket(bucketIDs), last: j.last.Load()}
-		return fn(&w)
+		if err := fn(&w); err != nil {
+			return err
+		}
+		return j.saveCounts(tx, &w)
 	})
 	if err != nil {
 		return err
+	}
+	for k, n := range w.counts {
+		if n > 0 {
+			j.counts[k].Add(n)
+		}
 	}
 	if w.rejected > 0 {
 		j.rejected.Add(uint64(w.rejected))
@@ -158,6 +184,7 @@ type Writer struct {
 	log, ids *bolt.Bucket
 	last     uint64
 	rejected int
+	counts   [maxKind]uint64
 	key      [8]byte
 	val      []byte
 }
@@ -194,7 +221,26 @@ func (w *Writer) Append(kind Kind, id string, data []byte) (seq uint64, dup bool
 		}
 	}
 	w.last = seq
+	if int(kind) < maxKind {
+		w.counts[kind]++
+	}
 	return seq, false, nil
+}
+
+// saveCounts adds the transaction's records per kind to the stats bucket.
+func (j *Journal) saveCounts(tx *bolt.Tx, w *Writer) error {
+	b := tx.Bucket(bucketStats)
+	for k, n := range w.counts {
+		if n == 0 {
+			continue
+		}
+		var v [8]byte
+		binary.BigEndian.PutUint64(v[:], j.counts[k].Load()+n)
+		if err := b.Put([]byte{byte(k)}, v[:]); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Get returns the kind and a copy of the data of record seq.

@@ -93,6 +93,9 @@ func TestAppendIdempotent(t *testing.T) {
 			if fmt.Sprint(got) != fmt.Sprint(tt.wantLog) {
 				t.Errorf("log %v, want %v", got, tt.wantLog)
 			}
+			if n := j.Count(tt.batches[0][0].kind); n != uint64(len(tt.wantLog)) {
+				t.Errorf("Count %d, want %d", n, len(tt.wantLog))
+			}
 			if last != uint64(len(tt.wantLog)) || j.Last() != last {
 				t.Errorf("last %d, Last() %d, want %d", last, j.Last(), len(tt.wantLog))
 			}
@@ -153,6 +156,9 @@ func TestReopenKeepsLogCursorsAndRejected(t *testing.T) {
 	}
 	if c, _ := j2.Cursor("other"); c != 0 {
 		t.Errorf("new cursor %d, want 0", c)
+	}
+	if n := j2.Count(KindTap); n != 5 {
+		t.Errorf("tap count after reopen %d, want 5", n)
 	}
 	if j2.RejectedCount() != 1 {
 		t.Errorf("rejected count %d, want 1", j2.RejectedCount())

@@ -29,6 +29,20 @@ func count(t testing.TB, db *influxtest.Server, q string) int {
 	return 0
 }
 
+// waitDB waits until the aggregator has created its database.
+func waitDB(t testing.TB, db *influxtest.Server) {
+	t.Helper()
+	eventually(t, "the database created by the aggregator", func() (bool, string) {
+		rows := db.Query(t, "", "SHOW DATABASES")
+		for _, r := range rows {
+			if r.Values["name"] == "timeclock" {
+				return true, ""
+			}
+		}
+		return false, fmt.Sprint(rows)
+	})
+}
+
 func at(d civil.Date, hh, mm int) time.Time { return d.At(hh*60 + mm) }
 
 // The whole live path: a publisher → broker → aggregator → InfluxDB, with
@@ -91,6 +105,7 @@ func TestEndToEnd(t *testing.T) {
 				return n == before+1, fmt.Sprintf("%d feedbacks, want %d", n, before+1)
 			})
 
+			waitDB(t, db)
 			month := d.Month().First().Time().UTC().Format(time.RFC3339)
 			dayTime := d.Time().UTC().Format(time.RFC3339)
 			checks := []struct{ name, q, want string }{

@@ -130,7 +130,8 @@ func New(cfg *config.Config, log *slog.Logger, now func() time.Time) (s *Service
 
 	s.mux = http.NewServeMux()
 	api.New(api.Deps{Engine: s.live.Engine, Open: s.live.Open, Journal: s.j, Submit: s.pipe.Submit, Tokens: cfg.Tokens,
-		Now: now, DayStartMin: cfg.DayStartMin, Ready: s.ready, Metrics: s.m, Log: log}).Register(s.mux)
+		Now: now, DayStartMin: cfg.DayStartMin, Ready: s.ready, InfluxLag: s.InfluxLag, Metrics: s.m,
+		Log: log}).Register(s.mux)
 	if s.httpLn, err = net.Listen("tcp", cfg.HTTPListen); err != nil {
 		return nil, fmt.Errorf("http: %w", err)
 	}

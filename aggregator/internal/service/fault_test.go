@@ -1,0 +1,286 @@
+package service
+
+import (
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"timeclock/aggregator/internal/api"
+	"timeclock/aggregator/internal/config"
+	"timeclock/aggregator/internal/report"
+	"timeclock/internal/civil"
+	"timeclock/internal/daemontest"
+	"timeclock/internal/influxtest"
+	"timeclock/internal/mosquittotest"
+	"timeclock/internal/punch"
+)
+
+// childEnv makes the test binary run as `aggregator serve` with the flags
+// in the variable (JSON array): the kill -9 test needs a real process.
+const childEnv = "TIMECLOCK_SERVICE_TEST_CHILD"
+
+func TestMain(m *testing.M) {
+	if args := os.Getenv(childEnv); args != "" {
+		os.Exit(child(args))
+	}
+	os.Exit(m.Run())
+}
+
+func child(argsJSON string) int {
+	var args []string
+	if err := json.Unmarshal([]byte(argsJSON), &args); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 2
+	}
+	cfg, err := config.Parse("serve", args, func(string) string { return "" }, os.Stderr)
+	if err == nil {
+		err = cfg.Validate()
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 2
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+	defer stop()
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	s, err := New(cfg, log, time.Now)
+	if err == nil {
+		err = s.Run(ctx)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	return 0
+}
+
+// burst is taps of n staff over days working days from d: in at 07:xx, out
+// at 18:xx–21:xx, so months have real overtime.
+func burst(n, days int, d civil.Date) []punch.Tap {
+	var taps []punch.Tap
+	seq := map[string]uint64{}
+	for k := 0; k < days; k++ {
+		day := d + civil.Date(k)
+		for i := range n {
+			for _, m := range []int{7*60 + i%50, 18*60 + (i*7+k*13)%180} {
+				gw := gateway(i)
+				seq[gw]++
+				taps = append(taps, tap(i, seq[gw], day.At(m)))
+			}
+		}
+	}
+	return taps
+}
+
+// InfluxDB stopped for a while under load: every point arrives once it is back.
+func TestInfluxOutage(t *testing.T) {
+	db := influxtest.Start(t, influxtest.WithoutFlux())
+	broker := mosquittotest.Start(t)
+	f := newFixture(t, 50)
+	s := start(t, baseConfig(t, f, broker.URL(), db.URL()))
+	gw := mqttClient(t, broker.URL(), "gw-load")
+	// Let the first writes through (the database is created), then stop it.
+	first := tap(0, 100000, at(workday(time.Now())-3, 7, 0))
+	publish(t, gw, topicOf(first), first.AppendJSON(nil))
+	waitDB(t, db)
+	eventually(t, "the first point", func() (bool, string) {
+		n := count(t, db, `SELECT count(id) FROM punch`)
+		return n == 1, fmt.Sprintf("%d points", n)
+	})
+	db.Stop()
+	taps := burst(50, 5, workday(time.Now()))
+	for _, tp := range taps {
+		publish(t, gw, topicOf(tp), tp.AppendJSON(nil))
+	}
+	eventually(t, "every tap journaled", func() (bool, string) {
+		n := s.Journal().Count(1)
+		return n == uint64(len(taps)+1), fmt.Sprintf("%d of %d journaled", n, len(taps)+1)
+	})
+	if s.InfluxLag() == 0 {
+		t.Fatal("no lag while InfluxDB is down: the points went nowhere")
+	}
+	db.Restart()
+	eventually(t, "every punch point after the restart", func() (bool, string) {
+		n := count(t, db, `SELECT count(id) FROM punch`)
+		return n == len(taps)+1 && s.InfluxLag() == 0, fmt.Sprintf("%d of %d points, lag %d", n, len(taps)+1, s.InfluxLag())
+	})
+	// the work days of every staff member and day are there too
+	if n := count(t, db, `SELECT count(overtime_min) FROM workday`); n != 50*5+1 {
+		t.Errorf("%d workday points, want %d", n, 50*5+1)
+	}
+}
+
+// kill -9 of the aggregator in the middle of a burst: no event lost, none
+// counted twice — the engine's totals equal `aggregator report` on the same
+// events.
+func TestKillMidBurst(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts processes; skipped under -short")
+	}
+	broker := mosquittotest.Start(t)
+	const staff = 40
+	f := newFixture(t, staff)
+	state := t.TempDir()
+	httpAddr := daemontest.Addr(daemontest.FreePort(t))
+	args, _ := json.Marshal([]string{"-data", f.dir, "-state", state, "-mqtt-url", broker.URL(),
+		"-http-listen", httpAddr, "-api-tokens", "admin:ops=" + adminToken, "-log-level", "warn"})
+	logf, _ := os.Create(filepath.Join(t.TempDir(), "child.log"))
+	startChild := func() *exec.Cmd {
+		cmd := exec.Command(os.Args[0], "-test.run=^$")
+		cmd.Env = append(os.Environ(), childEnv+"="+string(args))
+		cmd.Stdout, cmd.Stderr = logf, logf
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+		eventually(t, "the aggregator is ready", func() (bool, string) {
+			st, body := get(t, "http://"+httpAddr+"/readyz", "")
+			return st == 200, body
+		})
+		return cmd
+	}
+	journaled := func() uint64 {
+		var v api.JournalView
+		getJSON(t, "http://"+httpAddr+"/api/v1/journal", &v)
+		return v.Taps
+	}
+	cmd := startChild()
+
+	taps := burst(staff, 60, workday(time.Now())-70)
+	gw := mqttClient(t, broker.URL(), "gw-burst")
+	// The first half goes out without waiting for the broker; the kill
+	// comes while it is being journaled; the second half is published while
+	// the aggregator is down and waits in the broker.
+	half := len(taps) / 2
+	for _, tp := range taps[:half] {
+		gw.Publish(topicOf(tp), 1, false, tp.AppendJSON(nil))
+	}
+	eventually(t, "a tenth of the burst journaled", func() (bool, string) {
+		n := journaled()
+		return n >= uint64(len(taps)/10), fmt.Sprintf("%d journaled", n)
+	})
+	cmd.Process.Signal(syscall.SIGKILL)
+	cmd.Wait()
+	for _, tp := range taps[half:] {
+		publish(t, gw, topicOf(tp), tp.AppendJSON(nil))
+	}
+	startChild()
+	eventually(t, "the whole burst journaled", func() (bool, string) {
+		n := journaled()
+		return n == uint64(len(taps)), fmt.Sprintf("%d of %d journaled", n, len(taps))
+	})
+
+	// The same events through `aggregator report`.
+	var lines []string
+	for _, tp := range taps {
+		lines = append(lines, string(punch.Event{Type: punch.TypeTap, Tap: tp}.AppendJSON(nil)))
+	}
+	writeFile(t, filepath.Join(f.dir, "events.jsonl"), strings.Join(lines, "\n")+"\n")
+	out := t.TempDir()
+	from, to := taps[0].TS.In(civil.JST), taps[len(taps)-1].TS.In(civil.JST)
+	fromM, toM := civil.MonthOf(from.Year(), from.Month()), civil.MonthOf(to.Year(), to.Month())
+	if err := report.Run(report.Options{Data: f.dir, Out: out, From: fromM, To: toM}, io.Discard, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	rows := readCSV(t, filepath.Join(out, "staff_months.csv"))
+	if len(rows) < staff {
+		t.Fatalf("report has %d staff months", len(rows))
+	}
+	for _, r := range rows {
+		var v struct {
+			OvertimeMin int64 `json:"overtime_min"`
+			DaysWorked  int   `json:"days_worked"`
+			FYMin       int64 `json:"fy_min"`
+		}
+		getJSON(t, fmt.Sprintf("http://%s/api/v1/staff/%s/months/%s", httpAddr, r["staff_id"], r["month"]), &v)
+		got := fmt.Sprintf("overtime %d days %d fy %d", v.OvertimeMin, v.DaysWorked, v.FYMin)
+		want := fmt.Sprintf("overtime %s days %s fy %s", r["overtime_min"], r["days_worked"], r["fy_overtime_min"])
+		if got != want {
+			t.Errorf("%s %s: engine %s, report %s", r["staff_id"], r["month"], got, want)
+		}
+	}
+}
+
+func readCSV(t testing.TB, path string) []map[string]string {
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	recs, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []map[string]string
+	for _, rec := range recs[1:] {
+		m := map[string]string{}
+		for i, col := range recs[0] {
+			m[col] = rec[i]
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+// A card unknown to the roster is answered unknown_card; once the roster
+// lists it and is reloaded, the tap counts (it stayed in the journal) and
+// its work day reaches InfluxDB.
+func TestRosterReload(t *testing.T) {
+	db := influxtest.Start(t, influxtest.WithoutFlux())
+	f := newFixture(t, 3)
+	f.writeRoster(t, 3, 1) // staff 1 has no card yet
+	s := start(t, baseConfig(t, f, "", db.URL()))
+	fb := watchFeedback(t, s.MQTTURL())
+	gw := mqttClient(t, s.MQTTURL(), "gw-e00")
+	d := workday(time.Now())
+	in, out := tap(1, 1, at(d, 8, 0)), tap(1, 2, at(d, 18, 0))
+	publish(t, gw, topicOf(in), in.AppendJSON(nil), out.AppendJSON(nil))
+	eventually(t, "unknown_card answers", func() (bool, string) {
+		got, _ := fb.get(out.ID)
+		return got.Result == punch.ResultUnknownCard, fmt.Sprintf("%+v", got)
+	})
+	month := d.Month().String()
+	var v struct {
+		OvertimeMin int64 `json:"overtime_min"`
+	}
+	getJSON(t, "http://"+s.HTTPAddr()+"/api/v1/staff/T0001/months/"+month, &v)
+	if v.OvertimeMin != 0 {
+		t.Fatalf("before the reload: %d overtime minutes", v.OvertimeMin)
+	}
+
+	f.writeRoster(t, 3, -1)
+	s.Reload()
+	// 08:00–18:00: 600 − 45 break − 465 regular = 90
+	eventually(t, "the tap counted after the reload", func() (bool, string) {
+		getJSON(t, "http://"+s.HTTPAddr()+"/api/v1/staff/T0001/months/"+month, &v)
+		return v.OvertimeMin == 90, fmt.Sprintf("%d overtime minutes", v.OvertimeMin)
+	})
+	waitDB(t, db)
+	q := fmt.Sprintf(`SELECT overtime_min FROM workday WHERE staff='T0001' AND time = '%s'`, d.Time().UTC().Format(time.RFC3339))
+	eventually(t, "the work day in InfluxDB", func() (bool, string) {
+		rows := db.Query(t, "timeclock", q)
+		return len(rows) == 1 && rows[0].Values["overtime_min"] == json.Number("90"), fmt.Sprint(rows)
+	})
+	// a broken roster is refused; the data in force stays
+	writeFile(t, filepath.Join(f.dir, "roster.csv"), "staff_id,name\nbroken\n")
+	s.Reload()
+	eventually(t, "the refused reload counted", func() (bool, string) {
+		_, m := get(t, "http://"+s.HTTPAddr()+"/metrics", "")
+		return strings.Contains(m, `timeclock_reference_reloads_total{result="error"} 1`), "no error reload in metrics"
+	})
+	getJSON(t, "http://"+s.HTTPAddr()+"/api/v1/staff/T0001/months/"+month, &v)
+	if v.OvertimeMin != 90 {
+		t.Errorf("after a refused reload: %d overtime minutes, want 90", v.OvertimeMin)
+	}
+}
