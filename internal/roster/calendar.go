@@ -57,32 +57,8 @@ func ParseCalendar(r io.Reader, file string) ([]CalendarEntry, []error) {
 	return c, errs
 }
 
-func parseCalendar(r io.Reader, file string) (out []CalendarEntry, errs []error, fatal bool) {
-	t, herr := openTable(r, file, calendarCols)
-	if herr != nil {
-		return nil, []error{herr}, true
-	}
-	for {
-		rw, rerr, ok, stop := t.next()
-		if rerr != nil {
-			errs = append(errs, rerr)
-		}
-		if stop {
-			return out, errs, true
-		}
-		if !ok {
-			return out, errs, false
-		}
-		if rerr != nil {
-			continue
-		}
-		e, ferrs := calendarRow(rw)
-		if len(ferrs) > 0 {
-			errs = append(errs, withChecks(calendarCols, ferrs, checkEntry(&e))...)
-			continue
-		}
-		out = append(out, e)
-	}
+func parseCalendar(r io.Reader, file string) ([]CalendarEntry, []error, bool) {
+	return parseRows(r, file, calendarCols, calendarRow, checkEntry)
 }
 
 func calendarRow(rw row) (CalendarEntry, []error) {

@@ -50,10 +50,41 @@ func openTable(r io.Reader, file string, cols []string) (*table, *LineError) {
 		head[i] = strings.TrimSpace(head[i])
 	}
 	if got := strings.Join(head, ","); got != want {
-		return nil, &LineError{File: file, Line: 1, Field: "header",
+		line, _ := cr.FieldPos(0)
+		return nil, &LineError{File: file, Line: line, Field: "header",
 			Msg: fmt.Sprintf("got %q, want %q (columns in this order)", got, want)}
 	}
 	return t, nil
+}
+
+// parseRows reads the data rows of a file with columns cols, converting
+// each with conv. A row conv finds fault with is reported together with the
+// value checks (check) of its other fields, and skipped. fatal reports that
+// the file as a whole is unusable (header, I/O).
+func parseRows[T any](r io.Reader, file string, cols []string,
+	conv func(row) (T, []error), check func(*T) []error) (out []T, errs []error, fatal bool) {
+	t, herr := openTable(r, file, cols)
+	if herr != nil {
+		return nil, []error{herr}, true
+	}
+	for {
+		rw, rerr, ok, stop := t.next()
+		switch {
+		case stop:
+			return out, append(errs, rerr), true
+		case !ok:
+			return out, errs, false
+		case rerr != nil:
+			errs = append(errs, rerr)
+			continue
+		}
+		v, ferrs := conv(rw)
+		if len(ferrs) > 0 {
+			errs = append(errs, withChecks(cols, ferrs, check(&v))...)
+			continue
+		}
+		out = append(out, v)
+	}
 }
 
 // next returns the next data row. At the end of the file it returns ok

@@ -79,6 +79,8 @@ func TestScheduleErrors(t *testing.T) {
 			want: []string{`schedules.csv:1: field header: got "", want "schedule,days,start,end,break_min" (columns in this order)`}},
 		{name: "no bytes", sched: "\n", nilData: true,
 			want: []string{`schedules.csv:1: empty file: want header row "schedule,days,start,end,break_min"`}},
+		{name: "header after blank lines", sched: "\n\nschedule,days\n", nilData: true,
+			want: []string{`schedules.csv:3: field header: got "schedule,days", want "schedule,days,start,end,break_min" (columns in this order)`}},
 		{name: "bom and blank rows", sched: "\uFEFF" + schedHead + ",,,,\n" + goodSched + "\n,,,,\n", keptStaff: 1, keptEntries: 1},
 		{name: "field count", sched: schedHead + goodSched + "x,Mon,08:00,17:00\n", keptStaff: 1, keptEntries: 1,
 			want: []string{

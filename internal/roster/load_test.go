@@ -3,11 +3,13 @@ package roster
 import (
 	"errors"
 	"flag"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/iotest"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files in testdata")
@@ -116,5 +118,16 @@ func TestLoadSortsErrors(t *testing.T) {
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("errors:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// TestLoadReadError: an I/O error in the middle of a file makes the rest of
+// it unknown, so no Data is built.
+func TestLoadReadError(t *testing.T) {
+	disk := errors.New("disk on fire")
+	roster := io.MultiReader(strings.NewReader(rosterHead+goodStaff), iotest.ErrReader(disk))
+	d, errs := Load(strings.NewReader(schedHead+goodSched), roster, nil)
+	if d != nil || len(errs) != 1 || !errors.Is(errs[0], disk) || errs[0].Error() != "roster.csv: read: disk on fire" {
+		t.Fatalf("Load = %v, %v", d, errs)
 	}
 }

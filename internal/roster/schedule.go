@@ -93,32 +93,8 @@ func ParseSchedules(r io.Reader, file string) ([]Schedule, []error) {
 	return s, errs
 }
 
-func parseSchedules(r io.Reader, file string) (out []Schedule, errs []error, fatal bool) {
-	t, herr := openTable(r, file, scheduleCols)
-	if herr != nil {
-		return nil, []error{herr}, true
-	}
-	for {
-		rw, rerr, ok, stop := t.next()
-		if rerr != nil {
-			errs = append(errs, rerr)
-		}
-		if stop {
-			return out, errs, true
-		}
-		if !ok {
-			return out, errs, false
-		}
-		if rerr != nil {
-			continue
-		}
-		s, ferrs := scheduleRow(rw)
-		if len(ferrs) > 0 {
-			errs = append(errs, withChecks(scheduleCols, ferrs, checkSchedule(&s))...)
-			continue
-		}
-		out = append(out, s)
-	}
+func parseSchedules(r io.Reader, file string) ([]Schedule, []error, bool) {
+	return parseRows(r, file, scheduleCols, scheduleRow, checkSchedule)
 }
 
 func scheduleRow(rw row) (Schedule, []error) {

@@ -94,32 +94,8 @@ func ParseRoster(r io.Reader, file string) ([]Staff, []error) {
 	return s, errs
 }
 
-func parseRoster(r io.Reader, file string) (out []Staff, errs []error, fatal bool) {
-	t, herr := openTable(r, file, rosterCols)
-	if herr != nil {
-		return nil, []error{herr}, true
-	}
-	for {
-		rw, rerr, ok, stop := t.next()
-		if rerr != nil {
-			errs = append(errs, rerr)
-		}
-		if stop {
-			return out, errs, true
-		}
-		if !ok {
-			return out, errs, false
-		}
-		if rerr != nil {
-			continue
-		}
-		s, ferrs := staffRow(rw)
-		if len(ferrs) > 0 {
-			errs = append(errs, withChecks(rosterCols, ferrs, checkStaff(&s))...)
-			continue
-		}
-		out = append(out, s)
-	}
+func parseRoster(r io.Reader, file string) ([]Staff, []error, bool) {
+	return parseRows(r, file, rosterCols, staffRow, checkStaff)
 }
 
 func staffRow(rw row) (Staff, []error) {
