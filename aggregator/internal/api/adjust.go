@@ -79,7 +79,7 @@ func (a *API) postAdjustment(w http.ResponseWriter, r *http.Request, p Principal
 		writeJSON(w, http.StatusOK, adjustmentOut{ID: adj.ID, Seq: res.Seq, Duplicate: true, Event: adj})
 	default:
 		a.d.Log.Info("adjustment journaled", "id", adj.ID, "staff", adj.Staff, "kind", adj.Kind, "author", adj.Author)
-		writeJSON(w, http.StatusCreated, adjustmentOut{ID: adj.ID, Seq: res.Seq, Event: adj})
+		writeJSON(w, http.StatusCreated, adjustmentOut{ID: adj.ID, Seq: res.Seq, Event: res.Event.Adjustment})
 	}
 }
 

@@ -54,6 +54,7 @@ type Result struct {
 	Seq       uint64 // journal sequence number of the event
 	Duplicate bool   // the id was journaled before: nothing changed
 	Err       error
+	Event     punch.Event // the adjustment as journaled (a retract gets its target's date)
 }
 
 type request struct {
@@ -422,5 +423,5 @@ func (p *Pipeline) adjustment(w *journal.Writer, ev *punch.Event, check func(*jo
 		return Result{Err: err}
 	}
 	p.m.Events.WithLabelValues("accepted").Inc()
-	return Result{Seq: seq}
+	return Result{Seq: seq, Event: *ev}
 }
