@@ -355,7 +355,7 @@ func (c *Config) Validate() error {
 		flag string
 		v    time.Duration
 		min  time.Duration
-	}{{"status-every", c.StatusEvery, time.Second}, {"unsynced-hold", c.UnsyncedHold, 0}, {"debounce", c.Debounce, 0},
+	}{{"status-every", c.StatusEvery, 100 * time.Millisecond}, {"unsynced-hold", c.UnsyncedHold, 0}, {"debounce", c.Debounce, 0},
 		{"feedback-hold", c.FeedbackHold, 0}, {"answer-window", c.AnswerWindow, 0}} {
 		if d.v < d.min {
 			bad("-%s %v: want at least %v", d.flag, d.v, d.min)
