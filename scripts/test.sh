@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# make test: go test -race over the whole module, against the real Mosquitto
+# and influxd that the test helpers start (make deps installs them). Ends with
+# a line that says which real components ran and how often; when the whole
+# suite runs (no TESTFLAGS) and neither ran, it fails: the real-component
+# tests must not silently drop out.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/lib.sh
+GO=${GO:-go}
+
+record=$(mktemp)
+trap 'rm -f "$record"' EXIT
+export TIMECLOCK_COMPONENT_LOG=$record
+
+# The helpers' own packages run verbose, so the log shows the real
+# components at work (each start logs its binary and version).
+verbose=(timeclock/internal/mosquittotest timeclock/internal/influxtest)
+mapfile -t others < <("$GO" list ./... | grep -vxF "${verbose[@]/#/-e}")
+status=0
+# shellcheck disable=SC2086 # TESTFLAGS holds several flags
+"$GO" test -race -timeout 30m ${TESTFLAGS:-} "${others[@]}" || status=$?
+# shellcheck disable=SC2086
+"$GO" test -race -timeout 30m -v ${TESTFLAGS:-} "${verbose[@]}" || status=$?
+
+# One line per component: name version ×starts (binary).
+summary=$(awk -F'\t' '{k = $1 " " $2 " (" $3 ")"; n[k]++} END {for (k in n) printf "%s ×%d; ", k, n[k]}' "$record")
+say "real components started: ${summary:-none}"
+if [ "$status" = 0 ] && [ -z "${TESTFLAGS:-}" ]; then
+	for c in mosquitto influxd; do
+		grep -q "^$c	" "$record" || die "no real $c was started: the real-component tests did not run"
+	done
+fi
+exit "$status"
