@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"timeclock/gateway/internal/clocktrust"
@@ -106,13 +107,28 @@ func (s *Service) hold(t spool.Tap) time.Duration {
 	return max(0, s.cfg.UnsyncedHold-(st.Boot-t.Mono))
 }
 
-// onSync corrects the spooled taps made before this sync, in this kernel
-// boot, from their boot-time readings.
+// onSync hands a fresh sync to correctLoop; it runs inside a Stamp, on a
+// reader's or the clock watcher's goroutine, and must not wait.
 func (s *Service) onSync(ref clocktrust.Stamp) {
 	s.signalStatus()
-	go func() {
+	select {
+	case s.syncs <- ref:
+	default: // a correction is pending; it will see these taps too
+	}
+}
+
+// correctLoop corrects the spooled taps made before each sync, in this
+// kernel boot, from their boot-time readings.
+func (s *Service) correctLoop(ctx context.Context) error {
+	for {
+		var ref clocktrust.Stamp
+		select {
+		case <-ctx.Done():
+			return nil
+		case ref = <-s.syncs:
+		}
 		n := 0
-		err := s.pub.Rewrite(context.Background(), func(t *spool.Tap) bool {
+		err := s.pub.Rewrite(ctx, func(t *spool.Tap) bool {
 			if t.Synced {
 				return false
 			}
@@ -125,13 +141,15 @@ func (s *Service) onSync(ref clocktrust.Stamp) {
 			return true
 		})
 		if err != nil {
-			s.log.Error("correcting taps made before clock sync failed", "err", err)
-			return
+			if ctx.Err() != nil {
+				return nil
+			}
+			return fmt.Errorf("correcting taps made before clock sync: %w", err)
 		}
 		if n > 0 {
 			s.log.Info("corrected the time of taps made before clock sync", "taps", n)
 		}
-	}()
+	}
 }
 
 func (s *Service) setReader(name, state string) {

@@ -69,6 +69,7 @@ type Service struct {
 	lastCard map[string]lastRead    // reader → last read, for debounce
 	high     bool                   // spool above the high-water mark
 	changed  chan struct{}          // status changed: publish it now
+	syncs    chan clocktrust.Stamp  // the clock became synchronised
 }
 
 type recentTap struct {
@@ -98,6 +99,7 @@ func New(cfg *config.Config, parts Parts, log *slog.Logger) (*Service, error) {
 		recent:   map[tapid.ID]recentTap{},
 		lastCard: map[string]lastRead{},
 		changed:  make(chan struct{}, 1),
+		syncs:    make(chan clocktrust.Stamp, 1),
 	}
 	for _, r := range cfg.Readers {
 		s.dirs[r.Name] = r.Dir
@@ -170,6 +172,7 @@ func (s *Service) Run(ctx context.Context) error {
 	g.Go(func() error { return s.mux.Run(gctx) })
 	g.Go(func() error { return s.pub.Run(gctx) })
 	g.Go(func() error { return s.statusLoop(gctx) })
+	g.Go(func() error { return s.correctLoop(gctx) })
 	if s.cfg.MetricsAddr != "" {
 		g.Go(func() error { return s.m.serve(gctx, s.cfg.MetricsAddr) })
 	}

@@ -1,0 +1,231 @@
+package service
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"sync"
+	"testing"
+	"time"
+
+	"timeclock/gateway/internal/config"
+	"timeclock/gateway/internal/feedback"
+	"timeclock/gateway/internal/spool"
+	"timeclock/internal/punch"
+)
+
+// fakeWire is a connected Sender that records the taps it is given.
+type fakeWire struct {
+	mu   sync.Mutex
+	taps []spool.Tap
+	sent chan spool.Tap
+}
+
+func (w *fakeWire) Connected() bool { return true }
+func (w *fakeWire) SendTap(t spool.Tap) error {
+	w.mu.Lock()
+	w.taps = append(w.taps, t)
+	w.mu.Unlock()
+	w.sent <- t
+	return nil
+}
+
+// fakeClock is a clocktrust.Source the test moves.
+type fakeClock struct {
+	mu     sync.Mutex
+	wall   time.Time
+	boot   time.Duration
+	synced bool
+}
+
+func (c *fakeClock) Now() (time.Time, time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.wall, c.boot
+}
+func (c *fakeClock) Synced() (bool, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.synced, nil
+}
+func (c *fakeClock) OSBoot() [16]byte { return [16]byte{7} }
+
+// recorder is a feedback output that hands events to the test.
+type recorder struct{ ch chan feedback.Event }
+
+func (r recorder) Show(_ context.Context, e feedback.Event) error {
+	if e.Kind != feedback.Status {
+		r.ch <- e
+	}
+	return nil
+}
+
+type rig struct {
+	s     *Service
+	wire  *fakeWire
+	clock *fakeClock
+	shown chan feedback.Event
+	logs  *syncWriter
+	stop  func()
+}
+
+func newRig(t *testing.T, args ...string) *rig {
+	t.Helper()
+	cfg, err := config.Load(append([]string{"-gateway", "gw-t", "-spool-dir", t.TempDir(), "-debounce", "1h",
+		"-reader", "name=entrance kind=lines path=- dir=in", "-high-water", "2"}, args...),
+		func(string) string { return "" }, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Version = "test"
+	r := &rig{wire: &fakeWire{sent: make(chan spool.Tap, 100)}, shown: make(chan feedback.Event, 100),
+		clock: &fakeClock{wall: time.Date(2026, 6, 1, 7, 0, 0, 0, time.UTC), boot: time.Hour}, logs: &syncWriter{w: &bytes.Buffer{}}}
+	log := slog.New(slog.NewTextHandler(r.logs, nil))
+	r.s, err = New(cfg, Parts{Clock: r.clock, Sender: r.wire, Outputs: []feedback.Output{recorder{r.shown}}}, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- r.s.Run(ctx) }()
+	r.stop = func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+	return r
+}
+
+type syncWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (s *syncWriter) contains(b []byte) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return bytes.Contains(s.w.(*bytes.Buffer).Bytes(), b)
+}
+
+func (s *syncWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
+}
+
+func (r *rig) next(t *testing.T, kind feedback.Kind) feedback.Event {
+	t.Helper()
+	for {
+		select {
+		case e := <-r.shown:
+			if e.Kind == kind {
+				return e
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("no feedback of kind %d", kind)
+		}
+	}
+}
+
+func TestAcceptThenAnswer(t *testing.T) {
+	r := newRig(t, "-clock-sync", "assume")
+	r.s.accept(Read{Reader: "entrance", Card: "felica:0123456789abcdef", At: time.Now()})
+	acc := r.next(t, feedback.Accepted)
+	if acc.ID != "gw-t:1:000001" || acc.Dir != "in" || !acc.Synced {
+		t.Fatalf("accepted %+v", acc)
+	}
+	sent := <-r.wire.sent
+	if sent.Card != "felica:0123456789abcdef" || !sent.Synced {
+		t.Fatalf("published %+v", sent)
+	}
+	r.s.onFeedback(punch.Feedback{ID: acc.ID, Result: punch.ResultOK, Staff: "T0001", TodayMin: 5,
+		MonthOvertimeMin: 600, Level: punch.LevelWarn})
+	ans := r.next(t, feedback.Answer)
+	if ans.ID != acc.ID || ans.MonthOvertimeMin != 600 || ans.Level != "warn" || ans.Dir != "in" {
+		t.Fatalf("answer %+v", ans)
+	}
+	// The same card again at once is a bounce; an answer for another
+	// gateway's tap changes nothing.
+	r.s.accept(Read{Reader: "entrance", Card: "felica:0123456789abcdef"})
+	r.s.onFeedback(punch.Feedback{ID: "gw-other:1:000001", Result: punch.ResultOK, Staff: "T1", Level: punch.LevelOK})
+	for deadline := time.Now().Add(10 * time.Second); r.s.sp.Depth() != 0; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("spool depth %d after the answer", r.s.sp.Depth())
+		}
+	}
+	r.stop()
+	select {
+	case e := <-r.shown:
+		t.Fatalf("unexpected feedback %+v", e)
+	default:
+	}
+}
+
+func TestLateAnswerIsNotShown(t *testing.T) {
+	r := newRig(t, "-clock-sync", "assume", "-answer-window", "0s")
+	r.s.accept(Read{Reader: "entrance", Card: "em4100:67003b51c6"})
+	acc := r.next(t, feedback.Accepted)
+	r.s.onFeedback(punch.Feedback{ID: acc.ID, Result: punch.ResultUnknownCard, Level: punch.LevelOK})
+	r.stop()
+	select {
+	case e := <-r.shown:
+		t.Fatalf("answer shown after the answer window: %+v", e)
+	default:
+	}
+}
+
+// TestUnsyncedTapsAreHeldAndCorrected taps while the clock is not
+// synchronised (its wall time 3 hours behind), then lets NTP step it: the
+// taps are published only after the correction, with the true time.
+func TestUnsyncedTapsAreHeldAndCorrected(t *testing.T) {
+	r := newRig(t, "-clock-sync", "kernel", "-unsynced-hold", "1h")
+	r.s.accept(Read{Reader: "entrance", Card: "felica:0000000000000001"})
+	r.next(t, feedback.Accepted)
+	r.clock.mu.Lock()
+	r.clock.wall = r.clock.wall.Add(10 * time.Second)
+	r.clock.boot += 10 * time.Second
+	r.clock.mu.Unlock()
+	r.s.accept(Read{Reader: "entrance", Card: "felica:0000000000000002"})
+	r.next(t, feedback.Accepted)
+	select {
+	case tp := <-r.wire.sent:
+		t.Fatalf("unsynced tap %s published during the hold", tp.ID)
+	case <-time.After(200 * time.Millisecond):
+	}
+	// NTP steps the clock 3 hours forward, 60 s after the first tap.
+	r.clock.mu.Lock()
+	r.clock.boot += 50 * time.Second
+	r.clock.wall = r.clock.wall.Add(50*time.Second + 3*time.Hour)
+	r.clock.synced = true
+	trueFirst := r.clock.wall.Add(-60 * time.Second)
+	r.clock.mu.Unlock()
+	r.s.trust.Stamp()
+	got := []spool.Tap{<-r.wire.sent, <-r.wire.sent}
+	r.stop()
+	for i, tp := range got {
+		want := trueFirst.Add(time.Duration(i) * 10 * time.Second)
+		if !tp.Synced || !tp.Time.Equal(want) || tp.ID.Seq != uint64(i+1) {
+			t.Errorf("published %s at %v synced=%v, want %v synced", tp.ID, tp.Time, tp.Synced, want)
+		}
+	}
+	if !r.logs.contains([]byte(`msg="corrected the time of taps made before clock sync" taps=2`)) {
+		t.Errorf("no correction logged")
+	}
+}
+
+func TestHighWaterWarnsButAccepts(t *testing.T) {
+	r := newRig(t, "-clock-sync", "assume", "-window", "1")
+	for i := 0; i < 4; i++ {
+		r.s.accept(Read{Reader: "entrance", Card: "felica:000000000000000" + string(rune('1'+i))})
+		r.next(t, feedback.Accepted)
+	}
+	r.stop()
+	if d := r.s.sp.Depth(); d != 4 {
+		t.Fatalf("depth %d, want 4: the spool never refuses", d)
+	}
+	if !r.logs.contains([]byte("spool above high-water mark")) {
+		t.Fatalf("no high-water warning")
+	}
+}
