@@ -70,7 +70,7 @@ type rig struct {
 	stop  func()
 }
 
-func newRig(t *testing.T, args ...string) *rig {
+func newRig(t testing.TB, args ...string) *rig {
 	t.Helper()
 	cfg, err := config.Load(append([]string{"-gateway", "gw-t", "-spool-dir", t.TempDir(), "-debounce", "1h",
 		"-reader", "name=entrance kind=lines path=- dir=in", "-high-water", "2"}, args...),
