@@ -1,0 +1,238 @@
+package service
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	paho "github.com/eclipse/paho.mqtt.golang"
+
+	"timeclock/aggregator/internal/journal"
+	"timeclock/internal/civil"
+	"timeclock/internal/influxtest"
+	"timeclock/internal/mosquittotest"
+	"timeclock/internal/punch"
+)
+
+// envInt reads a benchmark size from the environment.
+func envInt(name string, def int) int {
+	if n, err := strconv.Atoi(os.Getenv(name)); err == nil && n > 0 {
+		return n
+	}
+	return def
+}
+
+// BenchmarkThroughput publishes a burst of taps from 20 gateways through a
+// real Mosquitto as fast as the broker takes them and measures sustained
+// events/s until every tap is journaled (feedback sent) and until every
+// point is in a real InfluxDB; it fails on any loss.
+// TIMECLOCK_BENCH_EVENTS sets the burst (default 50000). Run with -benchtime=1x.
+func BenchmarkThroughput(b *testing.B) {
+	n := envInt("TIMECLOCK_BENCH_EVENTS", 50_000)
+	db := influxtest.Start(b, influxtest.WithoutFlux())
+	broker := mosquittotest.Start(b)
+	const staff = 2000
+	f := newFixture(b, staff)
+	s := start(b, baseConfig(b, f, broker.URL(), db.URL()))
+	// taps of the last month: every staff member in and out, spread over days
+	d0 := workday(time.Now())
+	var taps []punch.Tap
+	seq := map[string]uint64{}
+	for k := 0; len(taps) < n; k++ {
+		i := k % staff
+		day := d0 + civil.Date(k/staff/2)
+		m := 7*60 + i%60
+		if (k/staff)%2 == 1 {
+			m = 18*60 + i%120
+		}
+		seq[gateway(i)]++
+		taps = append(taps, tap(i, seq[gateway(i)], day.At(m)))
+	}
+	byGW := map[string][]punch.Tap{}
+	for _, tp := range taps {
+		byGW[tp.Gateway] = append(byGW[tp.Gateway], tp)
+	}
+	clients := map[string]paho.Client{}
+	for gw := range byGW {
+		clients[gw] = mqttClient(b, broker.URL(), "pub-"+gw)
+	}
+	b.ResetTimer()
+	start := time.Now()
+	var wg sync.WaitGroup
+	for gw, list := range byGW {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c := clients[gw]
+			var toks []paho.Token
+			for _, tp := range list {
+				toks = append(toks, c.Publish(topicOf(tp), 1, false, tp.AppendJSON(nil)))
+			}
+			for _, tok := range toks {
+				tok.Wait()
+			}
+		}()
+	}
+	wg.Wait()
+	published := time.Since(start)
+	eventually(b, "every tap journaled", func() (bool, string) {
+		c := s.Journal().Count(journal.KindTap)
+		return c == uint64(n), fmt.Sprintf("%d of %d", c, n)
+	})
+	journaled := time.Since(start)
+	eventually(b, "every point written", func() (bool, string) { return s.InfluxLag() == 0, "lag" })
+	written := time.Since(start)
+	b.StopTimer()
+	if got := count(b, db, `SELECT count(id) FROM punch`); got != n {
+		b.Fatalf("%d punch points in InfluxDB, want %d", got, n)
+	}
+	b.ReportMetric(float64(n)/published.Seconds(), "published/s")
+	b.ReportMetric(float64(n)/journaled.Seconds(), "journaled/s")
+	b.ReportMetric(float64(n)/written.Seconds(), "influx/s")
+	b.ReportMetric(float64(n), "events")
+}
+
+// BenchmarkLatency publishes taps at a steady rate (TIMECLOCK_BENCH_RATE,
+// default 100/s, for TIMECLOCK_BENCH_SECONDS, default 20) stamped with the
+// publish time, and polls InfluxDB every 10 ms for the new punch points: the
+// tap → point latency is the poll that first saw a point minus its tap time.
+func BenchmarkLatency(b *testing.B) {
+	rate := envInt("TIMECLOCK_BENCH_RATE", 100)
+	secs := envInt("TIMECLOCK_BENCH_SECONDS", 20)
+	db := influxtest.Start(b, influxtest.WithoutFlux())
+	broker := mosquittotest.Start(b)
+	f := newFixture(b, 500)
+	s := start(b, baseConfig(b, f, broker.URL(), db.URL()))
+	gw := mqttClient(b, broker.URL(), "pub-latency")
+	warm := tap(0, 1, time.Now())
+	publish(b, gw, topicOf(warm), warm.AppendJSON(nil))
+	waitDB(b, db)
+	eventually(b, "the warm-up point", func() (bool, string) { return s.InfluxLag() == 0, "lag" })
+
+	total := rate * secs
+	sent := make(map[string]time.Time, total)
+	seen := make(map[string]time.Time, total)
+	var mu sync.Mutex
+	stop := make(chan struct{})
+	pollDone := make(chan struct{})
+	go func() { // the poller
+		defer close(pollDone)
+		since := time.Now().Add(-time.Second)
+		tick := time.NewTicker(10 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			rows := db.Query(b, "timeclock", fmt.Sprintf(`SELECT id FROM punch WHERE time >= '%s'`, since.UTC().Format(time.RFC3339Nano)))
+			now := time.Now()
+			mu.Lock()
+			for _, r := range rows {
+				id, _ := r.Values["id"].(string)
+				if _, ok := seen[id]; !ok {
+					seen[id] = now
+				}
+			}
+			done := len(seen) >= total+1
+			mu.Unlock()
+			if done {
+				return
+			}
+			select {
+			case <-stop:
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+	b.ResetTimer()
+	period := time.Second / time.Duration(rate)
+	next := time.Now()
+	for i := range total {
+		next = next.Add(period)
+		time.Sleep(time.Until(next))
+		now := time.Now()
+		// consecutive taps on different gateways: one reader cannot read two
+		// cards in the same millisecond, and such taps would share a point
+		tp := tap((i%50)*10+(i/50)%10, uint64(i+2), now)
+		mu.Lock()
+		sent[tp.ID] = now
+		mu.Unlock()
+		gw.Publish(topicOf(tp), 1, false, tp.AppendJSON(nil))
+	}
+	eventually(b, "every point seen", func() (bool, string) {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(seen) >= total+1, fmt.Sprintf("%d of %d seen", len(seen), total+1)
+	})
+	close(stop)
+	<-pollDone
+	b.StopTimer()
+	var lat []time.Duration
+	for id, t0 := range sent {
+		lat = append(lat, seen[id].Sub(t0))
+	}
+	slices.Sort(lat)
+	pct := func(p float64) float64 { return float64(lat[int(p*float64(len(lat)-1))].Milliseconds()) }
+	b.ReportMetric(pct(0.5), "p50-ms")
+	b.ReportMetric(pct(0.99), "p99-ms")
+	b.ReportMetric(float64(lat[len(lat)-1].Milliseconds()), "max-ms")
+	b.ReportMetric(float64(rate), "events/s")
+}
+
+// BenchmarkRestart builds a journal of one fiscal year of taps (every
+// scheduled day, in and out) for TIMECLOCK_BENCH_STAFF staff (default
+// 10000) and measures service.New: opening the journal and rebuilding the
+// engine from it, i.e. the restart time before serving.
+func BenchmarkRestart(b *testing.B) {
+	staff := envInt("TIMECLOCK_BENCH_STAFF", 10_000)
+	f := newFixture(b, staff)
+	cfg := baseConfig(b, f, "", "")
+	j, err := journal.Open(filepath.Join(cfg.State, "journal.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	fy := civil.D(2025, time.April, 1)
+	var buf []byte
+	events := 0
+	seq := map[string]uint64{}
+	for d := fy; d < civil.D(2026, time.April, 1); d++ {
+		if wd := d.Weekday(); wd == time.Saturday || wd == time.Sunday {
+			continue
+		}
+		err := j.Write(func(w *journal.Writer) error {
+			for i := range staff {
+				for _, m := range []int{7*60 + 30 + i%30, 17*60 + 30 + (i+int(d))%180} {
+					gw := gateway(i)
+					seq[gw]++
+					tp := tap(i, seq[gw], d.At(m))
+					buf = journal.AppendEvent(buf[:0], journal.Entry{Event: punch.Event{Type: punch.TypeTap, Tap: tp}, Received: tp.TS})
+					if _, _, err := w.Append(journal.KindTap, tp.ID, buf); err != nil {
+						return err
+					}
+					events++
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	j.Close()
+	fi, _ := os.Stat(filepath.Join(cfg.State, "journal.db"))
+	b.ResetTimer()
+	for range b.N {
+		start := time.Now()
+		s, err := New(cfg, testLog(b), time.Now)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(time.Since(start).Seconds(), "restart-s")
+		s.Close()
+	}
+	b.ReportMetric(float64(events), "events")
+	b.ReportMetric(float64(fi.Size())/(1<<20), "journal-MiB")
+}
