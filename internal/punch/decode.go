@@ -46,6 +46,9 @@ func (d *decoder) name(id int) string { return tables[d.table][id] }
 // records its members.
 func scanTop(data []byte, ms []member) ([]member, error) {
 	s := scanner{data: data}
+	if len(data) > MaxPayload {
+		return ms, newError(ErrInvalid, "", "payload of "+itoa(len(data))+" bytes (at most "+itoa(MaxPayload)+")")
+	}
 	s.skipSpace()
 	if s.pos >= len(data) {
 		return ms, s.syntax("empty input, want an object")

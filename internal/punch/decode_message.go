@@ -61,7 +61,7 @@ func (d *decoder) readers(id int) (map[string]string, error) {
 		return nil, d.wrongKind(id, "an object")
 	}
 	var msBuf [8]member
-	s := scanner{data: d.data, pos: m.valStart}
+	s := scanner{data: d.data, pos: int(m.valStart)}
 	ms, err := s.object(msBuf[:0], 1) // checked by scanTop already
 	if err != nil {
 		return nil, err

@@ -170,3 +170,14 @@ func TestDecodeManyMembers(t *testing.T) {
 		t.Fatalf("got %v, want v repeated", err)
 	}
 }
+
+func TestDecodeMaxPayload(t *testing.T) {
+	pad := strings.Repeat(" ", MaxPayload-len(sampleTap))
+	if _, err := Decode([]byte(sampleTap+pad), time.Time{}); err != nil {
+		t.Fatalf("payload of MaxPayload bytes: %v", err)
+	}
+	_, err := Decode([]byte(sampleTap+pad+" "), time.Time{})
+	if !errors.Is(err, ErrInvalid) || err.Error() != "invalid field value: payload of 65537 bytes (at most 65536)" {
+		t.Fatalf("payload over MaxPayload: %v", err)
+	}
+}

@@ -1,6 +1,7 @@
 package punch
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"testing"
@@ -55,6 +56,39 @@ func TestAppendUnescaped(t *testing.T) {
 		}
 		if got := string(appendUnescaped(nil, []byte(raw))); got != want {
 			t.Errorf("appendUnescaped(%s) = %q, want %q", raw, got, want)
+		}
+	}
+}
+
+// TestSpecial8 checks the eight-byte test against the byte table for every
+// byte value in every position, among plain and high bytes.
+func TestSpecial8(t *testing.T) {
+	for _, fill := range []byte{'a', 0x80, 0xff, 0x21, 0x5b, 0x5d} {
+		for pos := 0; pos < 8; pos++ {
+			for c := 0; c < 256; c++ {
+				var b [8]byte
+				for i := range b {
+					b[i] = fill
+				}
+				b[pos] = byte(c)
+				want := !plain[c] || !plain[fill]
+				if got := special8(binary.LittleEndian.Uint64(b[:])); got != want {
+					t.Fatalf("special8(%x) = %v, want %v", b, got, want)
+				}
+			}
+		}
+	}
+}
+
+func TestValidUTF8(t *testing.T) {
+	for _, s := range []string{"", "ascii only, longer than eight", "修学旅行", "abcdefgh修", "abcdefghijklmnopq\u00e9"} {
+		if !validUTF8([]byte(s)) {
+			t.Errorf("validUTF8(%q) = false", s)
+		}
+	}
+	for _, s := range []string{"\xff", "abcdefgh\xff", "abcdefghijklmnop\xe3\x81", "\xc0\xafabcdefgh"} {
+		if validUTF8([]byte(s)) {
+			t.Errorf("validUTF8(%q) = true", s)
 		}
 	}
 }

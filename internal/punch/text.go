@@ -1,6 +1,7 @@
 package punch
 
 import (
+	"encoding/binary"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -60,7 +61,13 @@ func hex4(b []byte) rune {
 
 // validUTF8 reports whether b is valid UTF-8, quickly for the ASCII common case.
 func validUTF8(b []byte) bool {
-	for i := 0; i < len(b); i++ {
+	i := 0
+	for ; i+8 <= len(b); i += 8 {
+		if binary.LittleEndian.Uint64(b[i:])&0x8080808080808080 != 0 {
+			break
+		}
+	}
+	for ; i < len(b); i++ {
 		if b[i] >= utf8.RuneSelf {
 			return utf8.Valid(b[i:])
 		}
