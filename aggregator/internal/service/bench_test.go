@@ -16,7 +16,9 @@ import (
 	"timeclock/internal/civil"
 	"timeclock/internal/influxtest"
 	"timeclock/internal/mosquittotest"
+	"timeclock/internal/overtime"
 	"timeclock/internal/punch"
+	"timeclock/internal/roster"
 )
 
 // envInt reads a benchmark size from the environment.
@@ -194,6 +196,18 @@ func BenchmarkRestart(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	// The journal is made as the live service makes it: each day's taps go
+	// through an engine, and the alert transitions they cause are journaled
+	// with them.
+	data, errs := roster.LoadDir(f.dir)
+	if len(errs) > 0 {
+		b.Fatal(errs)
+	}
+	live := NewLive(overtime.DefaultConfig())
+	noEvents := func(func(punch.Event) error, func(journal.Alert)) error { return nil }
+	if _, err := live.Build(data, noEvents, time.Now(), false, 0); err != nil {
+		b.Fatal(err)
+	}
 	fy := civil.D(2025, time.April, 1)
 	var buf []byte
 	events := 0
@@ -202,9 +216,12 @@ func BenchmarkRestart(b *testing.B) {
 		if wd := d.Weekday(); wd == time.Saturday || wd == time.Sunday {
 			continue
 		}
+		live.Advance(d.At(4 * 60))
 		err := j.Write(func(w *journal.Writer) error {
 			for i := range staff {
-				for _, m := range []int{7*60 + 30 + i%30, 17*60 + 30 + (i+int(d))%180} {
+				// in 07:30–07:59, out 16:45–19:14: about one day in ten
+				// after the 19:00 lock time
+				for _, m := range []int{7*60 + 30 + i%30, 16*60 + 45 + (i*7+int(d))%150} {
 					gw := gateway(i)
 					seq[gw]++
 					tp := tap(i, seq[gw], d.At(m))
@@ -212,7 +229,15 @@ func BenchmarkRestart(b *testing.B) {
 					if _, _, err := w.Append(journal.KindTap, tp.ID, buf); err != nil {
 						return err
 					}
+					if _, err := live.Apply(punch.Event{Type: punch.TypeTap, Tap: tp}); err != nil {
+						return err
+					}
 					events++
+				}
+			}
+			for _, a := range live.Alerts(d.At(20 * 60)) {
+				if _, _, err := w.Append(journal.KindAlert, "", journal.Marshal(a)); err != nil {
+					return err
 				}
 			}
 			return nil
@@ -234,5 +259,6 @@ func BenchmarkRestart(b *testing.B) {
 		s.Close()
 	}
 	b.ReportMetric(float64(events), "events")
+	b.ReportMetric(float64(j.Count(journal.KindAlert)), "alerts")
 	b.ReportMetric(float64(fi.Size())/(1<<20), "journal-MiB")
 }

@@ -62,8 +62,35 @@ func (l *Live) Alerts(now time.Time) []journal.Alert {
 		out[i].At = now
 	}
 	out = append(out, drain(l.cur.Load(), now)...)
+	out = netTransitions(l.open, out)
 	for _, a := range out {
 		fold(l.open, a)
+	}
+	return out
+}
+
+// netTransitions keeps, of one drain's transitions, only the last of each
+// condition, and none for a condition that ends as it began (raised and
+// cleared again within the batch — a late day's first tap makes the day
+// incomplete for an instant — or cleared and raised again).
+func netTransitions(open map[string]journal.Alert, ts []journal.Alert) []journal.Alert {
+	if len(ts) < 2 {
+		return ts
+	}
+	last := make(map[string]int, len(ts))
+	for i, a := range ts {
+		last[a.Key()] = i
+	}
+	out := make([]journal.Alert, 0, len(last))
+	for i, a := range ts {
+		k := a.Key()
+		if last[k] != i {
+			continue
+		}
+		if _, was := open[k]; was == a.Raised {
+			continue
+		}
+		out = append(out, a)
 	}
 	return out
 }
@@ -93,16 +120,20 @@ func drain(e *engine.Engine, now time.Time) []journal.Alert {
 	var out []journal.Alert
 	e.DrainChanges(func(ch *overtime.Changes, _ *overtime.Engine, data *roster.Data) {
 		for _, a := range ch.Alerts {
-			s := &data.Staff()[a.Staff]
-			period := a.Month.String()
-			if a.IsDay {
-				period = a.Date.String()
-			}
-			out = append(out, journal.Alert{Staff: s.ID, Board: s.Board, School: s.School, Rule: a.Rule,
-				Level: a.Level.String(), Raised: a.Raised, Period: period, Value: a.Value, Threshold: a.Threshold, At: now})
+			out = append(out, convert(data, a, now))
 		}
 	})
 	return out
+}
+
+func convert(data *roster.Data, a overtime.Alert, now time.Time) journal.Alert {
+	s := &data.Staff()[a.Staff]
+	period := a.Month.String()
+	if a.IsDay {
+		period = a.Date.String()
+	}
+	return journal.Alert{Staff: s.ID, Board: s.Board, School: s.School, Rule: a.Rule, Level: a.Level.String(),
+		Raised: a.Raised, Period: period, Value: a.Value, Threshold: a.Threshold, At: now}
 }
 
 // Events replays the journaled events into fn, in journal order, and folds
@@ -113,15 +144,42 @@ type Events func(fn func(ev punch.Event) error, alerts func(a journal.Alert)) er
 // and installs it; the difference between the alerts it holds raised and
 // the raised set (journaled) becomes pending, to be journaled at the next
 // drain. With journaled true, the raised set is first read from the journal
-// (at start); otherwise the one kept since is used (a reload).
-func (l *Live) Build(data *roster.Data, events Events, now time.Time, journaled bool) (int, error) {
+// (at start); otherwise the one kept since is used (a reload). sizeHint is
+// the number of events, to reserve the engine's storage at once.
+func (l *Live) Build(data *roster.Data, events Events, now time.Time, journaled bool, sizeHint int) (int, error) {
 	e, err := engine.New(data, l.cfg)
 	if err != nil {
 		return 0, err
 	}
-	raised := map[string]journal.Alert{}
+	if staff := data.Len(); staff > 0 && sizeHint > 0 {
+		per := sizeHint/staff + 8
+		e.Reserve(per, per/2+8)
+	}
+	// The replay's transitions are folded on a compact key; only the raised
+	// set at the end is converted.
+	type key struct {
+		staff  int
+		period int32
+		day    bool
+		rule   string
+	}
+	raised := map[key]overtime.Alert{}
+	foldCore := func() {
+		e.DrainChanges(func(ch *overtime.Changes, _ *overtime.Engine, _ *roster.Data) {
+			for _, a := range ch.Alerts {
+				k := key{staff: a.Staff, period: int32(a.Month), day: a.IsDay, rule: a.Rule}
+				if a.IsDay {
+					k.period = int32(a.Date)
+				}
+				if a.Raised {
+					raised[k] = a
+				} else {
+					delete(raised, k)
+				}
+			}
+		})
+	}
 	fromJournal := map[string]journal.Alert{}
-	n := 0
 	var alertsFn func(journal.Alert)
 	if journaled {
 		alertsFn = func(a journal.Alert) { fold(fromJournal, a) }
@@ -129,6 +187,7 @@ func (l *Live) Build(data *roster.Data, events Events, now time.Time, journaled 
 	// Start at today so that missing_punch is judged as live (incomplete
 	// days before today) and not raised by the replay before its time.
 	e.Advance(now)
+	n := 0
 	err = events(func(ev punch.Event) error {
 		_, err := e.Apply(ev)
 		if err != nil && !errors.Is(err, engine.ErrUnknownCard) && !errors.Is(err, engine.ErrUnknownStaff) {
@@ -136,24 +195,25 @@ func (l *Live) Build(data *roster.Data, events Events, now time.Time, journaled 
 		}
 		n++
 		if n%4096 == 0 {
-			for _, a := range drain(e, now) {
-				fold(raised, a)
-			}
+			foldCore()
 		}
 		return nil
 	}, alertsFn)
 	if err != nil {
 		return n, err
 	}
-	for _, a := range drain(e, now) {
-		fold(raised, a)
+	foldCore()
+	want := make(map[string]journal.Alert, len(raised))
+	for _, a := range raised {
+		ja := convert(data, a, now)
+		want[ja.Key()] = ja
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if journaled {
 		l.open = fromJournal
 	}
-	l.pending = diff(l.open, raised)
+	l.pending = diff(l.open, want)
 	l.cur.Store(e)
 	return n, nil
 }

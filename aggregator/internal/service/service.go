@@ -88,7 +88,7 @@ func New(cfg *config.Config, log *slog.Logger, now func() time.Time) (s *Service
 	oc.DebounceMs = cfg.Debounce.Milliseconds()
 	s.live = NewLive(oc)
 	start := time.Now()
-	n, err := s.live.Build(data, s.events, now(), true)
+	n, err := s.live.Build(data, s.events, now(), true, int(s.j.Count(journal.KindTap)+s.j.Count(journal.KindAdjustment)))
 	if err != nil {
 		return nil, fmt.Errorf("rebuilding the engine from the journal: %w", err)
 	}
@@ -157,28 +157,79 @@ func rosterBoards(data *roster.Data) []string {
 }
 
 // events replays the journal: events into fn, alert records into alerts.
+// Reading and decoding run in a goroutine of their own, ahead of fn.
 func (s *Service) events(fn func(punch.Event) error, alerts func(journal.Alert)) error {
-	_, err := s.j.Scan(0, 0, func(seq uint64, kind journal.Kind, data []byte) error {
-		switch kind {
-		case journal.KindTap, journal.KindAdjustment:
-			e, err := journal.DecodeEvent(data)
-			if err != nil {
-				return fmt.Errorf("record %d: %w", seq, err)
+	type chunk struct {
+		evs []punch.Event
+		als []journal.Alert
+	}
+	ch := make(chan chunk, 8)
+	stop := make(chan struct{})
+	var scanErr error
+	go func() {
+		defer close(ch)
+		var c chunk
+		send := func() bool {
+			select {
+			case ch <- c:
+				c = chunk{evs: make([]punch.Event, 0, 1024)}
+				return true
+			case <-stop:
+				return false
 			}
-			return fn(e.Event)
-		case journal.KindAlert:
-			if alerts == nil {
+		}
+		errStop := errors.New("stopped")
+		_, scanErr = s.j.Scan(0, 0, func(seq uint64, kind journal.Kind, data []byte) error {
+			switch kind {
+			case journal.KindTap, journal.KindAdjustment:
+				e, err := journal.DecodeEvent(data)
+				if err != nil {
+					return fmt.Errorf("record %d: %w", seq, err)
+				}
+				c.evs = append(c.evs, e.Event)
+			case journal.KindAlert:
+				if alerts == nil {
+					return nil
+				}
+				a, err := journal.DecodeAlert(data)
+				if err != nil {
+					return fmt.Errorf("record %d: %w", seq, err)
+				}
+				c.als = append(c.als, a)
+			default:
 				return nil
 			}
-			a, err := journal.DecodeAlert(data)
-			if err != nil {
-				return fmt.Errorf("record %d: %w", seq, err)
+			if len(c.evs)+len(c.als) >= 1024 && !send() {
+				return errStop
 			}
+			return nil
+		})
+		if scanErr == nil {
+			send()
+		}
+		if errors.Is(scanErr, errStop) {
+			scanErr = nil
+		}
+	}()
+	var err error
+	for c := range ch {
+		if err != nil {
+			continue
+		}
+		for _, ev := range c.evs {
+			if err = fn(ev); err != nil {
+				close(stop)
+				break
+			}
+		}
+		for _, a := range c.als {
 			alerts(a)
 		}
-		return nil
-	})
-	return err
+	}
+	if err != nil {
+		return err
+	}
+	return scanErr
 }
 
 func (s *Service) lookup(id string) (journal.Entry, bool) {

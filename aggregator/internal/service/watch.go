@@ -93,7 +93,8 @@ func (s *Service) doReload(ctx context.Context) {
 	start := time.Now()
 	res := s.pipe.Do(ctx, func() (journal.Kind, []byte, error) {
 		now := s.now()
-		if _, err := s.live.Build(data, s.events, now, false); err != nil {
+		size := int(s.j.Count(journal.KindTap) + s.j.Count(journal.KindAdjustment))
+		if _, err := s.live.Build(data, s.events, now, false, size); err != nil {
 			return 0, nil, fmt.Errorf("rebuilding the engine: %w", err)
 		}
 		return journal.KindReload, journal.Marshal(journal.Reload{At: now, Staff: data.Len()}), nil
