@@ -83,9 +83,10 @@ func (b *Builder) Points(recs []influxsink.Record, emit func(*write.Point) error
 	return b.staffPoints(emit)
 }
 
+// emitAll emits points with their tags sorted, as InfluxDB prefers them.
 func emitAll(pts []*write.Point, emit func(*write.Point) error) error {
 	for _, p := range pts {
-		if err := emit(p); err != nil {
+		if err := emit(p.SortTags()); err != nil {
 			return err
 		}
 	}

@@ -1,0 +1,156 @@
+package series
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/influxdata/influxdb-client-go/v2/api/write"
+
+	"timeclock/aggregator/internal/engine"
+	"timeclock/aggregator/internal/influxsink"
+	"timeclock/aggregator/internal/journal"
+	"timeclock/internal/civil"
+	"timeclock/internal/overtime"
+	"timeclock/internal/punch"
+	"timeclock/internal/roster"
+)
+
+const (
+	schedules = "schedule,days,start,end,break_min\nstd,Mon Tue Wed Thu Fri,08:15,16:45,45\n"
+	staffCSV  = "staff_id,name,role,board,school,school_type,schedule,cards,start_date,end_date\n" +
+		"T1,山田 花子,teacher,nakatsu,nakatsu-e01,elementary,std,felica:0123456789abcdef,,\n"
+)
+
+func newEngine(t *testing.T) *engine.Engine {
+	t.Helper()
+	data, errs := roster.Load(strings.NewReader(schedules), strings.NewReader(staffCSV), nil)
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	e, err := engine.New(data, overtime.DefaultConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+func tapRec(seq uint64, id, card string, ts time.Time) influxsink.Record {
+	ev := punch.Event{Type: punch.TypeTap, Tap: punch.Tap{ID: id, Board: "nakatsu", School: "nakatsu-e01",
+		Gateway: "gw-e01-a", Reader: "entrance", Card: card, Dir: punch.DirTap, TS: ts, Clock: punch.ClockSynced}}
+	return influxsink.Record{Seq: seq, Kind: journal.KindTap, Data: journal.AppendEvent(nil, journal.Entry{Event: ev})}
+}
+
+// lines renders points as line protocol without the time, sorted as emitted.
+func lines(pts []*write.Point) []string {
+	var out []string
+	for _, p := range pts {
+		out = append(out, write.PointToLineProtocol(p, time.Nanosecond))
+	}
+	return out
+}
+
+func TestPoints(t *testing.T) {
+	jun1 := civil.D(2026, time.June, 1)
+	now := func() time.Time { return jun1.At(21 * 60) } // the same month: one month point each
+	in, out := jun1.At(7*60+40), jun1.At(19*60+10)
+	alertAt := time.Date(2026, 6, 1, 21, 0, 0, 5e6, civil.JST)
+	tests := []struct {
+		name  string
+		apply []time.Time // taps applied to the engine before building
+		recs  []influxsink.Record
+		want  []string // substrings of the points, in order
+		kpi   []string
+	}{
+		{
+			name:  "tap of a known card",
+			apply: []time.Time{in, out},
+			recs:  []influxsink.Record{tapRec(1, "gw-e01-a:1:000001", "felica:0123456789abcdef", in), tapRec(2, "gw-e01-a:1:000002", "felica:0123456789abcdef", out)},
+			want: []string{
+				`punch,board=nakatsu,dir=tap,gateway=gw-e01-a,reader=entrance,school=nakatsu-e01 id="gw-e01-a:1:000001",card="felica:0123456789abcdef",staff="T1",clock_synced=true ` + fmt.Sprint(in.UnixNano()),
+				`punch,`,
+				`workday,board=nakatsu,role=teacher,school=nakatsu-e01,school_type=elementary,staff=T1 presence_min=690i,at_work_min=645i,regular_min=465i,overtime_min=180i,incomplete=false ` + fmt.Sprint(jun1.Time().UnixNano()),
+				`overtime_month,board=nakatsu,role=teacher,school=nakatsu-e01,school_type=elementary,staff=T1 month_min=180i,fy_min=180i,over45_months=0i,level="ok",forecast_min=`,
+			},
+			kpi: []string{`kpi_month,board=nakatsu,role=*,school_type=* headcount=1i,over45=0i,share_over45=0,mean_min=180,b_lt45=1i,b_45_80=0i,b_80_100=0i,b_ge100=0i`},
+		},
+		{
+			name: "tap of an unknown card: a punch point, nothing else",
+			recs: []influxsink.Record{tapRec(1, "gw-e01-a:1:000009", "felica:ffffffffffffffff", in)},
+			want: []string{`staff=""`},
+		},
+		{
+			name: "alert: the record's sequence number in the nanoseconds",
+			recs: []influxsink.Record{{Seq: 1_000_042, Kind: journal.KindAlert, Data: journal.Marshal(journal.Alert{Staff: "T1",
+				Board: "nakatsu", School: "nakatsu-e01", Rule: "lock_time", Raised: true, Period: "2026-06-01", Value: 1150,
+				Threshold: 1140, At: alertAt})}},
+			want: []string{`alert,board=nakatsu,rule=lock_time,school=nakatsu-e01,staff=T1 state="raised",value=1150,threshold=1140 ` +
+				fmt.Sprint(alertAt.UnixNano()+42)},
+		},
+		{
+			name: "gateway status",
+			recs: []influxsink.Record{{Seq: 1, Kind: journal.KindStatus, Data: journal.Marshal(journal.Status{Board: "nakatsu",
+				School: "nakatsu-e01", Gateway: "gw-e01-a", Online: false, Queue: 7, TS: alertAt})}},
+			want: []string{`gateway,board=nakatsu,gateway=gw-e01-a,school=nakatsu-e01 online=false,queue=7i,clock_synced=false ` + fmt.Sprint(alertAt.UnixNano())},
+		},
+		{
+			name:  "reload: every recorded day and month again",
+			apply: []time.Time{in, out},
+			recs:  []influxsink.Record{{Seq: 3, Kind: journal.KindReload, Data: journal.Marshal(journal.Reload{})}},
+			want:  []string{`workday,`, `overtime_month,`},
+			kpi:   []string{`kpi_month,`},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEngine(t)
+			for i, ts := range tt.apply {
+				tap := punch.Tap{ID: fmt.Sprintf("gw-e01-a:1:%06d", i+1), Board: "nakatsu", School: "nakatsu-e01",
+					Gateway: "gw-e01-a", Reader: "entrance", Card: "felica:0123456789abcdef", Dir: punch.DirTap, TS: ts,
+					Clock: punch.ClockSynced}
+				if _, err := e.Apply(punch.Event{Type: punch.TypeTap, Tap: tap}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			b := New(func() *engine.Engine { return e }, func(string) (journal.Entry, bool) { return journal.Entry{}, false },
+				now, 240)
+			var pts []*write.Point
+			emit := func(p *write.Point) error { pts = append(pts, p); return nil }
+			if err := b.Points(tt.recs, emit); err != nil {
+				t.Fatal(err)
+			}
+			got := lines(pts)
+			if len(got) != len(tt.want) {
+				t.Fatalf("%d points, want %d:\n%s", len(got), len(tt.want), strings.Join(got, "\n"))
+			}
+			for i, w := range tt.want {
+				if !strings.Contains(got[i], w) {
+					t.Errorf("point %d\n got %s\nwant %s", i, got[i], w)
+				}
+			}
+			pts = nil
+			if err := b.Deferred(emit); err != nil {
+				t.Fatal(err)
+			}
+			kpi := lines(pts)
+			if len(kpi) < len(tt.kpi) {
+				t.Fatalf("deferred %v, want %v", kpi, tt.kpi)
+			}
+			for i, w := range tt.kpi {
+				if !strings.Contains(strings.Join(kpi, "\n"), w) {
+					t.Errorf("deferred %d: %v lacks %s", i, kpi, w)
+				}
+			}
+			if len(tt.kpi) == 0 && len(kpi) > 0 {
+				t.Errorf("deferred points %v, want none", kpi)
+			}
+			// a second flush has nothing left
+			pts = nil
+			b.Deferred(emit)
+			if len(pts) != 0 {
+				t.Errorf("second flush wrote %d points", len(pts))
+			}
+		})
+	}
+}
