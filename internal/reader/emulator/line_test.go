@@ -119,7 +119,9 @@ func TestOverPTY(t *testing.T) {
 			if err := l.Replug(); err != nil {
 				t.Fatal(err)
 			}
-			if target, _ := os.Readlink(link); target != l.Path() || target == old || len(plugged) != 2 {
+			// The kernel may give the new pty the old number; the link is
+			// what names it.
+			if target, _ := os.Readlink(link); target != l.Path() || len(plugged) != 2 {
 				t.Fatalf("after replug the link points to %q, path %q (was %q)", target, l.Path(), old)
 			}
 			h = newHost(kind, openPort(t, link, kind))
