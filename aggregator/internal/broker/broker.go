@@ -16,6 +16,7 @@ import (
 	"os"
 	"path/filepath"
 
+	pebbledb "github.com/cockroachdb/pebble"
 	mqtt "github.com/mochi-mqtt/server/v2"
 	"github.com/mochi-mqtt/server/v2/hooks/storage/pebble"
 	"github.com/mochi-mqtt/server/v2/listeners"
@@ -51,8 +52,9 @@ func New(addr, dir string, log *slog.Logger) (*Broker, error) {
 		return nil, fmt.Errorf("broker: %w", err)
 	}
 	err := srv.AddHook(new(pebble.Hook), &pebble.Options{
-		Path: filepath.Join(dir, "pebble"),
-		Mode: pebble.Sync, // a PUBACK to a gateway means the tap is on disk
+		Path:    filepath.Join(dir, "pebble"),
+		Mode:    pebble.Sync, // a PUBACK to a gateway means the tap is on disk
+		Options: &pebbledb.Options{Logger: pebbleLog{log.With("part", "broker-store")}},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("broker: store %s: %w", dir, err)
@@ -103,3 +105,16 @@ func (h *allowAll) Provides(b byte) bool {
 func (h *allowAll) OnConnectAuthenticate(*mqtt.Client, packets.Packet) bool { return true }
 
 func (h *allowAll) OnACLCheck(*mqtt.Client, string, bool) bool { return true }
+
+// pebbleLog sends the store's chatter (WAL replays, compactions) to the
+// debug level instead of stderr.
+type pebbleLog struct{ log *slog.Logger }
+
+func (l pebbleLog) Infof(format string, args ...any) { l.log.Debug(fmt.Sprintf(format, args...)) }
+
+// Fatalf is called on corruption the store cannot go on with, as pebble's
+// own logger does: log and exit.
+func (l pebbleLog) Fatalf(format string, args ...any) {
+	l.log.Error(fmt.Sprintf(format, args...))
+	os.Exit(1)
+}

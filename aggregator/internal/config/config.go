@@ -88,7 +88,7 @@ func Parse(name string, args []string, getenv func(string) string, out io.Writer
 	fs.SetOutput(out)
 	var file, boards, tokens, dayStart string
 	fs.StringVar(&file, "config", "", "optional file of `name = value` lines (flag names without the dash)")
-	fs.StringVar(&c.Data, "data", "data", "directory with schedules.csv, roster.csv and calendar.csv (FORMATS.md §3)")
+	fs.StringVar(&c.Data, "data", "data", "directory with schedules.csv, roster.csv and (optional) calendar.csv (FORMATS.md §3)")
 	fs.StringVar(&c.State, "state", "var/aggregator", "directory of the journal and the embedded broker's store")
 	fs.StringVar(&boards, "boards", "", "comma-separated boards to subscribe to (default: the boards of roster.csv)")
 	fs.StringVar(&c.MQTTURL, "mqtt-url", "", "broker URL (tcp://, ssl://, ws://, wss://); empty runs the embedded broker")
@@ -249,7 +249,7 @@ func (c *Config) Validate() error {
 	if c.Data == "" {
 		add("-data: empty")
 	}
-	for _, f := range []string{"schedules.csv", "roster.csv", "calendar.csv"} {
+	for _, f := range []string{"schedules.csv", "roster.csv"} { // calendar.csv is optional
 		if _, err := os.Stat(filepath.Join(c.Data, f)); err != nil {
 			add("-data: %v", err)
 		}

@@ -239,7 +239,7 @@ func (p *Pipeline) message(w *journal.Writer, msg *Message, now time.Time) (outc
 	}
 	ev, err := punch.Decode(msg.Payload, now)
 	if err != nil {
-		return p.reject(w, msg, errorKind(err), err.Error(), t, true)
+		return p.reject(w, msg, punch.KindLabel(err), err.Error(), t, true)
 	}
 	if ev.Type != punch.TypeTap {
 		return p.reject(w, msg, "type", "adjustments are entered through the API, not on a punch topic", t, true)
@@ -298,7 +298,7 @@ func (p *Pipeline) feedback(ev punch.Event) punch.Feedback {
 func (p *Pipeline) status(w *journal.Writer, msg *Message, t Topic, now time.Time) (outcome, error) {
 	st, err := punch.DecodeStatus(msg.Payload, now)
 	if err != nil {
-		return p.reject(w, msg, errorKind(err), err.Error(), t, false)
+		return p.reject(w, msg, punch.KindLabel(err), err.Error(), t, false)
 	}
 	rec := journal.Status{Board: t.Board, School: t.School, Gateway: t.Gateway, Online: st.Online, Queue: st.Queue,
 		ClockSynced: st.ClockSynced, Readers: st.Readers, Version: st.Version, TS: st.TS, Received: msg.Received}
@@ -333,23 +333,6 @@ func (p *Pipeline) reject(w *journal.Writer, msg *Message, kind, reason string, 
 		}
 	}
 	return o, nil
-}
-
-// errorKind names a punch error for the rejected log and the metrics.
-func errorKind(err error) string {
-	for _, k := range []struct {
-		err  error
-		name string
-	}{
-		{punch.ErrSyntax, "json"}, {punch.ErrVersion, "version"}, {punch.ErrType, "type"},
-		{punch.ErrMissing, "missing"}, {punch.ErrUnknownField, "unknown_field"}, {punch.ErrID, "id"},
-		{punch.ErrCard, "card"}, {punch.ErrFuture, "future"}, {punch.ErrTopic, "topic"}, {punch.ErrInvalid, "invalid"},
-	} {
-		if errors.Is(err, k.err) {
-			return k.name
-		}
-	}
-	return "invalid"
 }
 
 // request runs an API submission or a job.

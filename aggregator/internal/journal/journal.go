@@ -83,10 +83,13 @@ func Open(path string) (*Journal, error) {
 	}
 	db, err := bolt.Open(path, 0o640, &bolt.Options{
 		Timeout: 5 * time.Second, // another aggregator holds the file: fail instead of waiting forever
-		// The freelist is rebuilt on open instead of written on every commit:
-		// one page less to write per group commit.
-		NoFreelistSync: true,
-		FreelistType:   bolt.FreelistMapType,
+		// The freelist is written with every commit (an append-only log
+		// frees few pages, so it is small) rather than rebuilt on open by
+		// reading every page, which would slow the restart.
+		FreelistType: bolt.FreelistMapType,
+		// The rebuild at start reads the whole log in order: map it in at
+		// once rather than page fault by page fault.
+		MmapFlags: mmapFlags,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("journal: open %s: %w", path, err)
@@ -155,6 +158,9 @@ func (j *Journal) Write(fn func(w *Writer) error) error {
 	var w Writer
 	err := j.db.Update(func(tx *bolt.Tx) error {
 		w = Writer{tx: tx, log: tx.Bucket(bucketLog), ids: tx.Bucket(bucketIDs), last: j.last.Load()}
+		// The log only grows at its end: fill its pages instead of leaving
+		// the half that bbolt keeps free for inserts in the middle.
+		w.log.FillPercent = 0.95
 		if err := fn(&w); err != nil {
 			return err
 		}

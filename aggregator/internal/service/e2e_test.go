@@ -148,8 +148,8 @@ func TestEndToEnd(t *testing.T) {
 			for _, r := range rej.Rejected {
 				kinds = append(kinds, r.Kind)
 			}
-			if rej.Total != 3 || strings.Join(kinds, ",") != "topic,version,json" {
-				t.Errorf("rejected %d %v, want 3 topic,version,json", rej.Total, kinds)
+			if rej.Total != 3 || strings.Join(kinds, ",") != "topic,version,syntax" {
+				t.Errorf("rejected %d %v, want 3 topic,version,syntax", rej.Total, kinds)
 			}
 			_, metrics := get(t, "http://"+s.HTTPAddr()+"/metrics", "")
 			for _, m := range []string{

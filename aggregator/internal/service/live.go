@@ -155,37 +155,16 @@ func (l *Live) Build(data *roster.Data, events Events, now time.Time, journaled 
 		per := sizeHint/staff + 8
 		e.Reserve(per, per/2+8)
 	}
-	// The replay's transitions are folded on a compact key; only the raised
-	// set at the end is converted.
-	type key struct {
-		staff  int
-		period int32
-		day    bool
-		rule   string
-	}
-	raised := map[key]overtime.Alert{}
-	foldCore := func() {
-		e.DrainChanges(func(ch *overtime.Changes, _ *overtime.Engine, _ *roster.Data) {
-			for _, a := range ch.Alerts {
-				k := key{staff: a.Staff, period: int32(a.Month), day: a.IsDay, rule: a.Rule}
-				if a.IsDay {
-					k.period = int32(a.Date)
-				}
-				if a.Raised {
-					raised[k] = a
-				} else {
-					delete(raised, k)
-				}
-			}
-		})
-	}
+	// The replay's own transitions are dropped as they come; the raised set
+	// is read from the final state instead (see raisedFromState).
+	discard := func() { e.DrainChanges(func(*overtime.Changes, *overtime.Engine, *roster.Data) {}) }
 	fromJournal := map[string]journal.Alert{}
 	var alertsFn func(journal.Alert)
 	if journaled {
 		alertsFn = func(a journal.Alert) { fold(fromJournal, a) }
 	}
 	// Start at today so that missing_punch is judged as live (incomplete
-	// days before today) and not raised by the replay before its time.
+	// days before today).
 	e.Advance(now)
 	n := 0
 	err = events(func(ev punch.Event) error {
@@ -195,19 +174,19 @@ func (l *Live) Build(data *roster.Data, events Events, now time.Time, journaled 
 		}
 		n++
 		if n%4096 == 0 {
-			foldCore()
+			discard()
 		}
 		return nil
 	}, alertsFn)
 	if err != nil {
 		return n, err
 	}
-	foldCore()
-	want := make(map[string]journal.Alert, len(raised))
-	for _, a := range raised {
-		ja := convert(data, a, now)
-		want[ja.Key()] = ja
-	}
+	discard()
+	today, _ := civil.WorkDate(now.Unix(), l.cfg.DayStartMin)
+	var want map[string]journal.Alert
+	e.View(func(core *overtime.Engine, data *roster.Data) {
+		want = raisedFromState(core, data, l.cfg, today, now)
+	})
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if journaled {

@@ -27,6 +27,8 @@ import (
 	"timeclock/aggregator/internal/journal"
 	"timeclock/aggregator/internal/metrics"
 	"timeclock/aggregator/internal/series"
+	"timeclock/aggregator/internal/web"
+	"timeclock/aggregator/internal/web/journalfeed"
 	"timeclock/internal/overtime"
 	"timeclock/internal/punch"
 	"timeclock/internal/roster"
@@ -44,6 +46,7 @@ type Service struct {
 	mqtt    *ingest.Client
 	pipe    *ingest.Pipeline
 	sink    *influxsink.Sink
+	feed    *journalfeed.Feed // the live page's view of the journal
 	writer  *influxsink.Writer
 	httpLn  net.Listener
 	http    *http.Server
@@ -132,6 +135,13 @@ func New(cfg *config.Config, log *slog.Logger, now func() time.Time) (s *Service
 	api.New(api.Deps{Engine: s.live.Engine, Open: s.live.Open, Journal: s.j, Submit: s.pipe.Submit, Tokens: cfg.Tokens,
 		Now: now, DayStartMin: cfg.DayStartMin, Ready: s.ready, InfluxLag: s.InfluxLag, Metrics: s.m,
 		Log: log}).Register(s.mux)
+	if s.feed, err = journalfeed.New(s.j, log); err != nil {
+		return nil, err
+	}
+	s.mux.Handle("/", web.New(web.Deps{Engine: web.ViewFunc(func(fn func(*overtime.Engine, *roster.Data)) {
+		s.live.Engine().View(fn)
+	}), Gateways: s.feed, Alerts: s.feed, Taps: s.feed, Auth: web.NewTokenAuth(cfg.Tokens), Now: now,
+		DayStartMin: cfg.DayStartMin, Log: log}))
 	if s.httpLn, err = net.Listen("tcp", cfg.HTTPListen); err != nil {
 		return nil, fmt.Errorf("http: %w", err)
 	}
@@ -302,6 +312,7 @@ func (s *Service) Run(ctx context.Context) error {
 	if s.sink != nil {
 		g.Go(func() error { return s.sink.Run(ctx) })
 	}
+	g.Go(func() error { return s.feed.Run(ctx) })
 	g.Go(func() error { return s.serveHTTP(ctx) })
 	g.Go(func() error { return s.watch(ctx) })
 	s.log.Info("aggregator serving", "http", s.HTTPAddr(), "mqtt", s.mqttURL, "influx", s.cfg.InfluxURL)
