@@ -21,6 +21,22 @@ func BenchmarkDecodeTap(b *testing.B) {
 	}
 }
 
+// BenchmarkDecodeTapParallel decodes on every core, as the report command
+// does with its workers; ns/op is per tap across all cores.
+func BenchmarkDecodeTapParallel(b *testing.B) {
+	data := []byte(sampleTap)
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if _, err := Decode(data, time.Time{}); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}
+
 func BenchmarkDecodeAdjustment(b *testing.B) {
 	data := []byte(sampleAdj)
 	b.SetBytes(int64(len(data)))
