@@ -34,6 +34,7 @@ type Server struct {
 type config struct {
 	databases []string
 	noFlux    bool
+	auth      bool
 }
 
 // Option changes how the server is started.
@@ -49,6 +50,12 @@ func WithDatabases(names ...string) Option {
 // 2–3 s (compiling Flux's standard library). The v2-compatible write API
 // still works; /api/v2/query answers 403.
 func WithoutFlux() Option { return func(c *config) { c.noFlux = true } }
+
+// WithAuth turns authentication on ([http] auth-enabled), as in
+// production: the server starts without users, so the test creates the
+// admin first, and Query, CreateDB and WithDatabases (which send no
+// credentials) are refused.
+func WithAuth() Option { return func(c *config) { c.auth = true } }
 
 // Start runs a private influxd for the test and waits until /ping answers.
 // It is stopped, and its directory removed, when the test ends. A missing
@@ -67,7 +74,7 @@ func Start(tb testing.TB, opts ...Option) *Server {
 	}
 	s := &Server{tb: tb, dir: tb.TempDir(), port: daemontest.FreePort(tb), rpcPort: daemontest.FreePort(tb)}
 	conf := filepath.Join(s.dir, "influxdb.conf")
-	if err := os.WriteFile(conf, []byte(s.config(!c.noFlux)), 0o644); err != nil {
+	if err := os.WriteFile(conf, []byte(s.config(!c.noFlux, c.auth)), 0o644); err != nil {
 		tb.Fatalf("influxtest: %v", err)
 	}
 	s.proc = daemontest.Start(tb, daemontest.Spec{
@@ -89,7 +96,7 @@ func Start(tb testing.TB, opts ...Option) *Server {
 // config is influxd's configuration file: everything under the test's
 // directory, every listener on loopback (the RPC port too, which would take
 // :8088 on all interfaces by default), nothing sent home.
-func (s *Server) config(flux bool) string {
+func (s *Server) config(flux, auth bool) string {
 	return fmt.Sprintf(`# written by timeclock/internal/influxtest
 reporting-disabled = true
 bind-address = "127.0.0.1:%d"
@@ -108,14 +115,14 @@ bind-address = "127.0.0.1:%d"
 [http]
   enabled = true
   bind-address = "127.0.0.1:%d"
-  auth-enabled = false
+  auth-enabled = %t
   log-enabled = false
   flux-enabled = %t
 
 [logging]
   level = "warn"
   suppress-logo = true
-`, s.rpcPort, filepath.Join(s.dir, "meta"), filepath.Join(s.dir, "data"), filepath.Join(s.dir, "wal"), s.port, flux)
+`, s.rpcPort, filepath.Join(s.dir, "meta"), filepath.Join(s.dir, "data"), filepath.Join(s.dir, "wal"), s.port, auth, flux)
 }
 
 // environ is the test's environment without INFLUXDB_* variables, which
