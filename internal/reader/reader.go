@@ -53,6 +53,20 @@ func (k Kind) Baud() int {
 // reader pushes them on its own (EM4100).
 func (k Kind) Polled() bool { return k != EM4100 }
 
+// Reads reports whether a reader of kind k reads cards of technology tech
+// (a card id prefix of FORMATS.md §2).
+func (k Kind) Reads(tech string) bool {
+	switch k {
+	case RCS620S:
+		return tech == "felica"
+	case PN532:
+		return tech == "felica" || tech == "mifare"
+	case EM4100:
+		return tech == "em4100"
+	}
+	return false
+}
+
 // Port is what a host-side driver needs from a serial line. go.bug.st/serial's
 // Port satisfies it: a Read that times out returns (0, nil).
 type Port interface {
