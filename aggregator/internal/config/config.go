@@ -216,7 +216,7 @@ func ParseTokens(s string) ([]Token, error) {
 	for _, item := range splitList(s) {
 		rn, secret, ok := strings.Cut(item, "=")
 		role, name, ok2 := strings.Cut(rn, ":")
-		if !ok || !ok2 || name == "" || secret == "" {
+		if !ok || !ok2 || role == "" || name == "" || secret == "" {
 			return nil, fmt.Errorf("-api-tokens: %q: want role:name=secret", redact(item))
 		}
 		out = append(out, Token{Role: role, Name: name, Secret: secret})

@@ -144,3 +144,24 @@ func TestValidate(t *testing.T) {
 		})
 	}
 }
+
+func FuzzConfigFile(f *testing.F) {
+	f.Add("influx-url = http://x:1\n# c\nboards = a,b\napi-tokens = admin:ops=0123456789abcdef\n")
+	f.Add("=\n\"\"=\"\"\nconfig = x\n")
+	f.Fuzz(func(t *testing.T, body string) {
+		path := filepath.Join(t.TempDir(), "c.conf")
+		if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		c, err := Parse("serve", []string{"-config", path}, func(string) string { return "" }, io.Discard)
+		if err != nil {
+			return
+		}
+		c.Validate() // must not panic, whatever it says
+		for _, tok := range c.Tokens {
+			if tok.Role == "" || tok.Name == "" || tok.Secret == "" {
+				t.Fatalf("token with an empty part from %q: %+v", body, tok)
+			}
+		}
+	})
+}
