@@ -129,7 +129,8 @@ func TestRenderMosquittoConf(t *testing.T) {
 	}
 }
 
-// snapshot maps every file under dir to its content hash, mode and time.
+// snapshot maps every file under dir to its content hash, mode and time
+// (a symbolic link to its target).
 func snapshot(t *testing.T, dir string) map[string]string {
 	t.Helper()
 	m := map[string]string{}
@@ -142,6 +143,11 @@ func snapshot(t *testing.T, dir string) map[string]string {
 			return err
 		}
 		rel, _ := filepath.Rel(dir, p)
+		if d.Type()&fs.ModeSymlink != 0 {
+			target, err := os.Readlink(p)
+			m[rel] = "-> " + target
+			return err
+		}
 		if d.IsDir() {
 			m[rel+"/"] = fmt.Sprintf("%v %v", fi.Mode(), fi.ModTime().UnixNano())
 			return nil
