@@ -266,6 +266,14 @@ func (l *Line) plug() error {
 		}
 	}
 	l.mu.Lock()
+	if l.closed { // closed while the pty was being made
+		l.mu.Unlock()
+		s.close()
+		if l.cfg.Link != "" {
+			os.Remove(l.cfg.Link)
+		}
+		return fmt.Errorf("reader %s is closed", l.cfg.Name)
+	}
 	l.dev.PowerOn()
 	l.sess = s
 	l.mu.Unlock()
