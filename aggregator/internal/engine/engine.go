@@ -181,45 +181,6 @@ func (e *Engine) Advance(now time.Time) {
 	e.mu.Unlock()
 }
 
-// Reload swaps in new roster data and rebuilds the state by replaying every
-// event through replay (the journal): staff indexes and card assignments may
-// all have changed. On error the old state stays.
-func (e *Engine) Reload(data *roster.Data, replay func(fn func(punch.Event) error) error) error {
-	fresh, err := New(data, e.cfg)
-	if err != nil {
-		return err
-	}
-	if err := fresh.replay(replay); err != nil {
-		return err
-	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	e.data, e.core = fresh.data, fresh.core
-	return nil
-}
-
-// Rebuild replays the events of replay into the engine (at start, from the
-// journal), without recording changes or alerts for them.
-func (e *Engine) Rebuild(replay func(fn func(punch.Event) error) error) error {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return e.replay(replay)
-}
-
-func (e *Engine) replay(replay func(fn func(punch.Event) error) error) error {
-	ch := e.core.Changes()
-	err := replay(func(ev punch.Event) error {
-		_, err := e.apply(ev)
-		if errors.Is(err, ErrUnknownCard) || errors.Is(err, ErrUnknownStaff) {
-			err = nil // kept in the journal; may resolve after a roster change
-		}
-		ch.Reset()
-		return err
-	})
-	ch.Reset()
-	return err
-}
-
 // View runs fn with the core and the roster under a read lock: fn must not
 // keep them, and must only read.
 func (e *Engine) View(fn func(core *overtime.Engine, data *roster.Data)) {
