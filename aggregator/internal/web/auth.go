@@ -1,0 +1,168 @@
+package web
+
+import (
+	"crypto/subtle"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"timeclock/aggregator/internal/config"
+	"timeclock/internal/roster"
+)
+
+// Roles of a credential (config.Roles).
+const (
+	RoleBoard     = "board"
+	RolePrincipal = "principal"
+	RoleStaff     = "staff"
+	RoleAdmin     = "admin"
+)
+
+// Principal is who sent a request. Name scopes what the role sees: the
+// board id for a board, the school id for a principal, the staff id for a
+// staff member; an admin's name is only a name.
+type Principal struct {
+	Role, Name string
+}
+
+// CookieName is the cookie the page keeps the credential in.
+const CookieName = "timeclock_token"
+
+// TokenAuth checks the aggregator's static API tokens (the same list and
+// comparison as the JSON API), taken from an Authorization bearer header,
+// the page's cookie or a ?token= parameter.
+type TokenAuth struct {
+	tokens []config.Token
+}
+
+// NewTokenAuth returns an authenticator over tokens.
+func NewTokenAuth(tokens []config.Token) *TokenAuth {
+	return &TokenAuth{tokens: append([]config.Token(nil), tokens...)}
+}
+
+// Authenticate implements Authenticator.
+func (a *TokenAuth) Authenticate(r *http.Request) (Principal, bool) {
+	return a.lookup(credential(r))
+}
+
+func (a *TokenAuth) lookup(secret string) (Principal, bool) {
+	if secret == "" {
+		return Principal{}, false
+	}
+	found := -1
+	// Every token is compared, each in constant time, so the timing tells
+	// neither which nor whether one matched.
+	for i, t := range a.tokens {
+		if subtle.ConstantTimeCompare([]byte(secret), []byte(t.Secret)) == 1 {
+			found = i
+		}
+	}
+	if found < 0 {
+		return Principal{}, false
+	}
+	return Principal{Role: a.tokens[found].Role, Name: a.tokens[found].Name}, true
+}
+
+// credential finds the secret a request carries: ?token= first (a link
+// handed to a projector), then the bearer header, then the cookie.
+func credential(r *http.Request) string {
+	if t := r.URL.Query().Get("token"); t != "" {
+		return t
+	}
+	if h := r.Header.Get("Authorization"); strings.HasPrefix(h, "Bearer ") {
+		return strings.TrimPrefix(h, "Bearer ")
+	}
+	if c, err := r.Cookie(CookieName); err == nil {
+		return c.Value
+	}
+	return ""
+}
+
+func setTokenCookie(w http.ResponseWriter, r *http.Request, secret string) {
+	http.SetCookie(w, &http.Cookie{Name: CookieName, Value: secret, Path: "/", HttpOnly: true,
+		SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil, MaxAge: 30 * 24 * 3600})
+}
+
+// withoutToken is the request's URL without its token parameter, for the
+// redirect that moves a ?token= into the cookie (and out of the address bar,
+// the history and the logs).
+func withoutToken(u *url.URL) string {
+	q := u.Query()
+	q.Del("token")
+	v := url.URL{Path: u.Path, RawQuery: q.Encode()}
+	return v.String()
+}
+
+// access is how much of a school or board a principal may see.
+type access uint8
+
+const (
+	accessNone      access = iota
+	accessAggregate        // figures of groups of at least MinGroup, no names
+	accessFull             // every staff member by name
+)
+
+func (p Principal) board(board string) access {
+	switch {
+	case p.Role == RoleAdmin:
+		return accessFull
+	case p.Role == RoleBoard && p.Name == board:
+		return accessAggregate
+	}
+	return accessNone
+}
+
+func (p Principal) school(data *roster.Data, school string) access {
+	switch p.Role {
+	case RoleAdmin:
+		return accessFull
+	case RolePrincipal:
+		if p.Name == school {
+			return accessFull
+		}
+	case RoleBoard:
+		if sc, ok := schoolOf(data, school); ok && sc.Board == p.Name {
+			return accessAggregate
+		}
+	}
+	return accessNone
+}
+
+// staff reports whether p may see staff member si by name.
+func (p Principal) staff(data *roster.Data, si int) bool {
+	s := &data.Staff()[si]
+	switch p.Role {
+	case RoleAdmin:
+		return true
+	case RolePrincipal:
+		return s.School == p.Name
+	case RoleStaff:
+		return s.ID == p.Name
+	}
+	return false
+}
+
+// tables reports whether p may read board's published tables: they are
+// aggregates with small groups hidden, for the board, its principals and
+// an admin.
+func (p Principal) tables(data *roster.Data, board string) bool {
+	switch p.Role {
+	case RoleAdmin:
+		return true
+	case RoleBoard:
+		return p.Name == board
+	case RolePrincipal:
+		sc, ok := schoolOf(data, p.Name)
+		return ok && sc.Board == board
+	}
+	return false
+}
+
+func schoolOf(data *roster.Data, id string) (roster.School, bool) {
+	for _, sc := range data.Schools() {
+		if sc.ID == id {
+			return sc, true
+		}
+	}
+	return roster.School{}, false
+}

@@ -1,0 +1,352 @@
+// Package journalfeed follows the aggregator's journal for the live page:
+// it keeps each gateway's latest status report, the raised alerts, the
+// alert transitions counted per school, rule and month, and the latest
+// taps, and it fans every newly journaled tap, alert transition and status
+// out to subscribers (the page's server-sent events). It implements the
+// web package's Gateways, Alerts and Taps.
+//
+// The journal is the record: what it holds is what the page shows, with no
+// second path for the data. At start the whole journal is scanned once
+// (only alert and status records are decoded; taps are decoded for the
+// last few); afterwards the feed wakes on each commit.
+package journalfeed
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sort"
+	"sync"
+
+	"timeclock/aggregator/internal/journal"
+	"timeclock/aggregator/internal/web"
+	"timeclock/internal/civil"
+)
+
+// Log is the journal as the feed reads it.
+type Log interface {
+	Scan(from uint64, limit int, fn func(seq uint64, kind journal.Kind, data []byte) error) (uint64, error)
+	Changed() <-chan struct{}
+}
+
+// Sizes of what the feed keeps.
+const (
+	// KeepTaps is how many of the latest taps are kept for a page that
+	// opens or reconnects.
+	KeepTaps = 200
+	// SubscriberBuffer is how many updates a subscriber may fall behind
+	// before it is dropped (its page reconnects and resumes).
+	SubscriberBuffer = 1024
+	scanChunk        = 4096
+)
+
+type countKey struct {
+	board, school, rule string
+	month               civil.Month
+}
+
+type counts struct{ raised, cleared int }
+
+// Feed is the journal follower.
+type Feed struct {
+	log    Log
+	logger *slog.Logger
+
+	mu       sync.Mutex
+	last     uint64
+	gateways map[string]journal.Status
+	open     map[string]journal.Alert
+	counts   map[countKey]*counts
+	taps     []web.Update // ring of the latest taps, oldest first
+	subs     map[*subscriber]struct{}
+	stopped  bool
+}
+
+type subscriber struct {
+	ch     chan web.Update
+	closed bool
+}
+
+var (
+	_ web.Gateways = (*Feed)(nil)
+	_ web.Alerts   = (*Feed)(nil)
+	_ web.Taps     = (*Feed)(nil)
+)
+
+// New scans the journal and returns a feed of what it holds; Run follows
+// what is appended afterwards.
+func New(log Log, logger *slog.Logger) (*Feed, error) {
+	f := &Feed{log: log, logger: logger.With("part", "web-feed"), gateways: map[string]journal.Status{},
+		open: map[string]journal.Alert{}, counts: map[countKey]*counts{}, subs: map[*subscriber]struct{}{}}
+	// The taps are decoded only for the last KeepTaps of them: remember
+	// where they are, then read them once the scan has found them.
+	var tapSeqs []uint64
+	last, err := log.Scan(0, 0, func(seq uint64, kind journal.Kind, data []byte) error {
+		if kind == journal.KindTap {
+			if len(tapSeqs) == KeepTaps {
+				copy(tapSeqs, tapSeqs[1:])
+				tapSeqs = tapSeqs[:KeepTaps-1]
+			}
+			tapSeqs = append(tapSeqs, seq)
+			return nil
+		}
+		f.fold(seq, kind, data)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	f.last = last
+	if len(tapSeqs) > 0 {
+		want := map[uint64]bool{}
+		for _, s := range tapSeqs {
+			want[s] = true
+		}
+		_, err = log.Scan(tapSeqs[0]-1, 0, func(seq uint64, kind journal.Kind, data []byte) error {
+			if seq > last {
+				return errStop
+			}
+			if kind == journal.KindTap && want[seq] {
+				f.fold(seq, kind, data)
+			}
+			return nil
+		})
+		if err != nil && !errors.Is(err, errStop) {
+			return nil, err
+		}
+	}
+	return f, nil
+}
+
+// errStop ends the second scan at the end of the first one.
+var errStop = errors.New("journalfeed: scan done")
+
+// fold takes one record into the state and returns the update it makes
+// (ok false for records the page does not show). Called with f.mu held or
+// before the feed is shared.
+func (f *Feed) fold(seq uint64, kind journal.Kind, data []byte) (web.Update, bool) {
+	switch kind {
+	case journal.KindTap:
+		e, err := journal.DecodeEvent(data)
+		if err != nil {
+			f.logger.Warn("journal record not shown", "seq", seq, "err", err)
+			return web.Update{}, false
+		}
+		t := e.Event.Tap
+		u := web.Update{Seq: seq, Tap: &t}
+		if len(f.taps) == KeepTaps {
+			copy(f.taps, f.taps[1:])
+			f.taps = f.taps[:KeepTaps-1]
+		}
+		f.taps = append(f.taps, u)
+		return u, true
+	case journal.KindAlert:
+		a, err := journal.DecodeAlert(data)
+		if err != nil {
+			f.logger.Warn("journal record not shown", "seq", seq, "err", err)
+			return web.Update{}, false
+		}
+		at, _ := civil.WorkDate(a.At.Unix(), 0) // the calendar date in JST
+		k := countKey{a.Board, a.School, a.Rule, at.Month()}
+		c := f.counts[k]
+		if c == nil {
+			c = &counts{}
+			f.counts[k] = c
+		}
+		if a.Raised {
+			c.raised++
+			f.open[a.Key()] = a
+		} else {
+			c.cleared++
+			delete(f.open, a.Key())
+		}
+		return web.Update{Seq: seq, Alert: &a}, true
+	case journal.KindStatus:
+		st, err := journal.DecodeStatus(data)
+		if err != nil {
+			f.logger.Warn("journal record not shown", "seq", seq, "err", err)
+			return web.Update{}, false
+		}
+		key := st.Board + "/" + st.School + "/" + st.Gateway
+		// A retained status can arrive again after a newer one: keep the
+		// latest report.
+		if old, ok := f.gateways[key]; ok && old.TS.After(st.TS) {
+			return web.Update{}, false
+		}
+		f.gateways[key] = st
+		return web.Update{Seq: seq, Status: &st}, true
+	}
+	return web.Update{}, false
+}
+
+// Run follows the journal until ctx is done, then ends every subscription.
+func (f *Feed) Run(ctx context.Context) error {
+	defer f.stop()
+	for {
+		changed := f.log.Changed()
+		if err := f.poll(); err != nil {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-changed:
+		}
+	}
+}
+
+// poll reads the records appended since the last poll and publishes them.
+func (f *Feed) poll() error {
+	for {
+		f.mu.Lock()
+		from := f.last
+		f.mu.Unlock()
+		var ups []web.Update
+		last, err := f.log.Scan(from, scanChunk, func(seq uint64, kind journal.Kind, data []byte) error {
+			f.mu.Lock()
+			u, ok := f.fold(seq, kind, data)
+			f.mu.Unlock()
+			if ok {
+				ups = append(ups, u)
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		f.mu.Lock()
+		f.last = last
+		f.publish(ups)
+		f.mu.Unlock()
+		if last == from || last-from < scanChunk {
+			return nil
+		}
+	}
+}
+
+// publish hands updates to every subscriber; one too far behind is dropped
+// (its channel closed) rather than holding up the others. Called with f.mu.
+func (f *Feed) publish(ups []web.Update) {
+	for s := range f.subs {
+		for _, u := range ups {
+			select {
+			case s.ch <- u:
+				continue
+			default:
+			}
+			f.logger.Info("live page subscriber fell behind: dropped (it reconnects)")
+			f.drop(s)
+			break
+		}
+	}
+}
+
+func (f *Feed) drop(s *subscriber) {
+	if !s.closed {
+		s.closed = true
+		close(s.ch)
+	}
+	delete(f.subs, s)
+}
+
+func (f *Feed) stop() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.stopped = true
+	for s := range f.subs {
+		f.drop(s)
+	}
+}
+
+// Subscribe implements web.Taps.
+func (f *Feed) Subscribe() (<-chan web.Update, func()) {
+	s := &subscriber{ch: make(chan web.Update, SubscriberBuffer)}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.stopped {
+		s.closed = true
+		close(s.ch)
+		return s.ch, func() {}
+	}
+	f.subs[s] = struct{}{}
+	return s.ch, func() {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		f.drop(s)
+	}
+}
+
+// RecentTaps implements web.Taps.
+func (f *Feed) RecentTaps() []web.Update {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]web.Update(nil), f.taps...)
+}
+
+// Gateways implements web.Gateways: the latest report of every gateway,
+// sorted by board, school and gateway.
+func (f *Feed) Gateways() []journal.Status {
+	f.mu.Lock()
+	out := make([]journal.Status, 0, len(f.gateways))
+	for _, st := range f.gateways {
+		out = append(out, st)
+	}
+	f.mu.Unlock()
+	sort.Slice(out, func(i, j int) bool {
+		a, b := &out[i], &out[j]
+		if a.Board != b.Board {
+			return a.Board < b.Board
+		}
+		if a.School != b.School {
+			return a.School < b.School
+		}
+		return a.Gateway < b.Gateway
+	})
+	return out
+}
+
+// OpenAlerts implements web.Alerts: the alerts raised and not cleared, as
+// journaled, sorted by staff, rule and period.
+func (f *Feed) OpenAlerts() []journal.Alert {
+	f.mu.Lock()
+	out := make([]journal.Alert, 0, len(f.open))
+	for _, a := range f.open {
+		out = append(out, a)
+	}
+	f.mu.Unlock()
+	sort.Slice(out, func(i, j int) bool { return out[i].Key() < out[j].Key() })
+	return out
+}
+
+// AlertCounts implements web.Alerts: the transitions journaled in month
+// (of their detection time, JST) per board, school and rule.
+func (f *Feed) AlertCounts(month civil.Month) []web.AlertCount {
+	f.mu.Lock()
+	var out []web.AlertCount
+	for k, c := range f.counts {
+		if k.month == month {
+			out = append(out, web.AlertCount{Board: k.board, School: k.school, Rule: k.rule, Raised: c.raised,
+				Cleared: c.cleared})
+		}
+	}
+	f.mu.Unlock()
+	sort.Slice(out, func(i, j int) bool {
+		a, b := &out[i], &out[j]
+		if a.Board != b.Board {
+			return a.Board < b.Board
+		}
+		if a.School != b.School {
+			return a.School < b.School
+		}
+		return a.Rule < b.Rule
+	})
+	return out
+}
+
+// Last returns the sequence number of the last journal record the feed has
+// read.
+func (f *Feed) Last() uint64 {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.last
+}

@@ -1,0 +1,307 @@
+package web
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"time"
+
+	"timeclock/aggregator/internal/journal"
+	"timeclock/internal/civil"
+	"timeclock/internal/overtime"
+	"timeclock/internal/roster"
+)
+
+// scope is what a page shows live: one board, school or staff member, or
+// (all empty) everything, for an admin.
+type scope struct {
+	Board, School, Staff string
+}
+
+func (sc scope) query() string {
+	switch {
+	case sc.Staff != "":
+		return "staff=" + url.QueryEscape(sc.Staff)
+	case sc.School != "":
+		return "school=" + url.QueryEscape(sc.School)
+	case sc.Board != "":
+		return "board=" + url.QueryEscape(sc.Board)
+	}
+	return "all=1"
+}
+
+func scopeFrom(q url.Values) scope {
+	return scope{Board: q.Get("board"), School: q.Get("school"), Staff: q.Get("staff")}
+}
+
+// allowed reports whether user may follow sc.
+func (sc scope) allowed(user Principal, data *roster.Data) bool {
+	switch {
+	case sc.Staff != "":
+		si, ok := data.StaffIndex(sc.Staff)
+		return ok && user.staff(data, si)
+	case sc.School != "":
+		return user.school(data, sc.School) != accessNone
+	case sc.Board != "":
+		return user.board(sc.Board) != accessNone
+	}
+	return user.Role == RoleAdmin
+}
+
+// tapView is a tap as a viewer may see it; Who is a name only for those
+// who may see the staff member's record.
+type tapView struct {
+	Seq     uint64 `json:"seq"`
+	Date    string `json:"date"`
+	Time    string `json:"time"`
+	School  string `json:"school"`
+	Gateway string `json:"gateway"`
+	Reader  string `json:"reader"`
+	Dir     string `json:"dir"`
+	Who     string `json:"who"`
+	Href    string `json:"href,omitempty"`
+	Unknown bool   `json:"unknown,omitempty"`
+}
+
+// tapFor filters and shapes a tap for user on a page of scope sc.
+func tapFor(u Update, user Principal, data *roster.Data, sc scope, tr translator) (tapView, bool) {
+	t := u.Tap
+	if t == nil {
+		return tapView{}, false
+	}
+	si, known := data.StaffByCard(t.Card)
+	var s *roster.Staff
+	if known {
+		s = &data.Staff()[si]
+	}
+	switch user.Role {
+	case RoleAdmin:
+	case RoleBoard:
+		if t.Board != user.Name {
+			return tapView{}, false
+		}
+	case RolePrincipal:
+		if t.School != user.Name {
+			return tapView{}, false
+		}
+	case RoleStaff:
+		if s == nil || s.ID != user.Name {
+			return tapView{}, false
+		}
+	default:
+		return tapView{}, false
+	}
+	if (sc.Board != "" && t.Board != sc.Board) || (sc.School != "" && t.School != sc.School) ||
+		(sc.Staff != "" && (s == nil || s.ID != sc.Staff)) {
+		return tapView{}, false
+	}
+	ts := t.TS.In(civil.JST)
+	v := tapView{Seq: u.Seq, Date: ts.Format("2006-01-02"), Time: ts.Format("15:04:05"), School: t.School,
+		Gateway: t.Gateway, Reader: t.Reader, Dir: tr.DirName(string(t.Dir))}
+	switch {
+	case s == nil:
+		v.Who, v.Unknown = tr.T("unknown_card"), true
+		if user.Role == RoleAdmin {
+			v.Who += " " + t.Card
+		}
+	case user.staff(data, si):
+		v.Who, v.Href = s.Name+"（"+s.ID+"）", "/staff/"+url.PathEscape(s.ID)
+	case user.Role == RolePrincipal:
+		v.Who = tr.T("other_school_staff")
+	default:
+		v.Who = tr.T("anonymous")
+	}
+	return v, true
+}
+
+// gatewayView is a gateway's health as the page prints it.
+type gatewayView struct {
+	Board, School, Gateway string
+	Online, ClockSynced    bool
+	Queue                  int
+	Readers                []readerView
+	Version                string
+	Reported               string
+}
+
+type readerView struct {
+	Name, State string
+	OK          bool
+}
+
+func gatewayVisible(st *journal.Status, user Principal, sc scope) bool {
+	switch user.Role {
+	case RoleAdmin:
+	case RoleBoard:
+		if st.Board != user.Name {
+			return false
+		}
+	case RolePrincipal:
+		if st.School != user.Name {
+			return false
+		}
+	default:
+		return false
+	}
+	return (sc.Board == "" || st.Board == sc.Board) && (sc.School == "" || st.School == sc.School) && sc.Staff == ""
+}
+
+func gatewayFor(st journal.Status, tr translator) gatewayView {
+	v := gatewayView{Board: st.Board, School: st.School, Gateway: st.Gateway, Online: st.Online,
+		ClockSynced: st.ClockSynced, Queue: st.Queue, Version: st.Version, Reported: tr.Stamp(st.TS)}
+	for name, state := range st.Readers {
+		v.Readers = append(v.Readers, readerView{Name: name, State: state, OK: state == "ok"})
+	}
+	sort.Slice(v.Readers, func(i, j int) bool { return v.Readers[i].Name < v.Readers[j].Name })
+	return v
+}
+
+// recentTaps is how many taps a page shows when it opens.
+const recentTaps = 20
+
+// live fills the live parts of p for scope sc.
+func (h *Handler) live(p *Page, cv *coreView, sc scope) {
+	p.Live = sc.query()
+	p.ShowTaps = true
+	recent := h.d.Taps.RecentTaps()
+	for i := len(recent) - 1; i >= 0 && len(p.Taps) < recentTaps; i-- {
+		if v, ok := tapFor(recent[i], p.User, cv.data, sc, p.translator); ok {
+			p.Taps = append(p.Taps, v)
+		}
+	}
+	if p.User.Role == RoleStaff || sc.Staff != "" {
+		return
+	}
+	p.ShowGateways = true
+	for _, st := range h.d.Gateways.Gateways() {
+		if gatewayVisible(&st, p.User, sc) {
+			p.Gateways = append(p.Gateways, gatewayFor(st, p.translator))
+		}
+	}
+	sort.Slice(p.Gateways, func(i, j int) bool {
+		a, b := &p.Gateways[i], &p.Gateways[j]
+		if a.School != b.School {
+			return a.School < b.School
+		}
+		return a.Gateway < b.Gateway
+	})
+}
+
+// ssePing keeps proxies from closing an idle stream.
+const ssePing = 15 * time.Second
+
+// events streams what a page shows live as server-sent events: `tap` with
+// the tap as the viewer may see it, and `alert` and `gateway` (without
+// details) that tell the page to refresh its figures. A reconnecting page
+// sends Last-Event-ID and gets the taps it missed.
+func (h *Handler) events(w http.ResponseWriter, r *http.Request) {
+	user, ok := h.d.Auth.Authenticate(r)
+	if !ok {
+		http.Error(w, "a valid token is required", http.StatusUnauthorized)
+		return
+	}
+	sc := scopeFrom(r.URL.Query())
+	allowed := false
+	h.d.Engine.View(func(_ *overtime.Engine, data *roster.Data) { allowed = sc.allowed(user, data) })
+	if !allowed {
+		http.Error(w, "not allowed", http.StatusForbidden)
+		return
+	}
+	fl, ok := w.(http.Flusher)
+	if !ok {
+		http.Error(w, "streaming unsupported", http.StatusInternalServerError)
+		return
+	}
+	ch, stop := h.d.Taps.Subscribe()
+	defer stop()
+	tr := translator{lang(r)}
+	hd := w.Header()
+	hd.Set("Content-Type", "text/event-stream; charset=utf-8")
+	hd.Set("Cache-Control", "no-store")
+	hd.Set("X-Accel-Buffering", "no")
+	w.WriteHeader(http.StatusOK)
+	fmt.Fprint(w, "retry: 2000\n\n")
+	if last, err := strconv.ParseUint(r.Header.Get("Last-Event-ID"), 10, 64); err == nil {
+		for _, u := range h.d.Taps.RecentTaps() {
+			if u.Seq > last {
+				h.send(w, u, user, sc, tr)
+			}
+		}
+	}
+	fl.Flush()
+	ping := time.NewTicker(ssePing)
+	defer ping.Stop()
+	for {
+		select {
+		case <-r.Context().Done():
+			return
+		case <-ping.C:
+			fmt.Fprint(w, ": ping\n\n")
+		case u, ok := <-ch:
+			if !ok {
+				return
+			}
+			h.send(w, u, user, sc, tr)
+		drain:
+			for {
+				select {
+				case u, ok := <-ch:
+					if !ok {
+						fl.Flush()
+						return
+					}
+					h.send(w, u, user, sc, tr)
+				default:
+					break drain
+				}
+			}
+		}
+		fl.Flush()
+	}
+}
+
+func (h *Handler) send(w http.ResponseWriter, u Update, user Principal, sc scope, tr translator) {
+	switch {
+	case u.Tap != nil:
+		var v tapView
+		ok := false
+		h.d.Engine.View(func(_ *overtime.Engine, data *roster.Data) { v, ok = tapFor(u, user, data, sc, tr) })
+		if ok {
+			b, _ := json.Marshal(v)
+			fmt.Fprintf(w, "id: %d\nevent: tap\ndata: %s\n\n", u.Seq, b)
+		}
+	case u.Alert != nil:
+		if alertVisible(u.Alert, user, sc) {
+			fmt.Fprintf(w, "event: alert\ndata: {}\n\n")
+		}
+	case u.Status != nil:
+		if gatewayVisible(u.Status, user, sc) {
+			fmt.Fprintf(w, "event: gateway\ndata: {}\n\n")
+		}
+	}
+}
+
+func alertVisible(a *journal.Alert, user Principal, sc scope) bool {
+	switch user.Role {
+	case RoleAdmin:
+	case RoleBoard:
+		if a.Board != user.Name {
+			return false
+		}
+	case RolePrincipal:
+		if a.School != user.Name {
+			return false
+		}
+	case RoleStaff:
+		if a.Staff != user.Name {
+			return false
+		}
+	default:
+		return false
+	}
+	return (sc.Board == "" || a.Board == sc.Board) && (sc.School == "" || a.School == sc.School) &&
+		(sc.Staff == "" || a.Staff == sc.Staff)
+}

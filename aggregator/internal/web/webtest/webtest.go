@@ -1,0 +1,383 @@
+// Package webtest runs a whole aggregator in the test process, fed with a
+// simdata district's history through the real ingest path — taps published
+// over MQTT to the aggregator's embedded broker, adjustments posted to its
+// JSON API — for the tests of what the board sees: the live page in a real
+// browser, the published tables compared with `aggregator report` on the
+// same events, and the Grafana panels' queries against a real influxd.
+//
+// The history ends two days before today, so every tap is in the past for
+// the ingest's clock check whatever the hour; the same events are written to
+// DataDir/events.jsonl for `aggregator report`.
+package webtest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	paho "github.com/eclipse/paho.mqtt.golang"
+	"golang.org/x/sync/errgroup"
+
+	"timeclock/aggregator/internal/config"
+	"timeclock/aggregator/internal/report"
+	"timeclock/aggregator/internal/service"
+	"timeclock/internal/civil"
+	"timeclock/internal/daemontest"
+	"timeclock/internal/mosquittotest"
+	"timeclock/internal/punch"
+	"timeclock/internal/simdata"
+)
+
+// Options say what district to generate and where the series go.
+type Options struct {
+	Seed            uint64
+	Boards          []string // default nakatsu and usa
+	SchoolsPerBoard int      // default 3
+	StaffPerSchool  int      // default 8
+	Months          int      // months of history before the current one; default 2
+	InfluxURL       string   // empty: no series
+	// EmbeddedBroker runs the aggregator's own broker instead of a private
+	// Mosquitto. It syncs every message to disk before its PUBACK, which
+	// makes feeding a history of thousands of taps slow on a busy disk.
+	EmbeddedBroker bool
+	InfluxDB       string // default "timeclock"
+}
+
+// Aggregator is a running, fed aggregator.
+type Aggregator struct {
+	Service  *service.Service
+	URL      string // http://127.0.0.1:port
+	MQTTURL  string
+	DataDir  string // the reference files and events.jsonl of the history
+	District *simdata.District
+	From, To civil.Date // the history
+	Taps     int        // taps of the history
+	Adjusts  int        // adjustments of the history
+
+	tokens []config.Token
+	mqtt   paho.Client
+	seq    uint64
+	mu     sync.Mutex
+}
+
+// Token returns the credential of role for name (board id, school id,
+// staff id; "ops" for the admin). Every board, school and staff member of
+// the district has one.
+func (a *Aggregator) Token(role, name string) string {
+	for _, t := range a.tokens {
+		if t.Role == role && t.Name == name {
+			return t.Secret
+		}
+	}
+	panic(fmt.Sprintf("webtest: no token for %s %s", role, name))
+}
+
+func secret(role, name string) string { return "tok-" + role + "-" + name + "-0123456789" }
+
+// Start generates the district, starts the aggregator on it and feeds it
+// the history; it returns once everything is journaled (and, with
+// InfluxURL, written to InfluxDB). The aggregator stops when the test ends.
+func Start(t testing.TB, o Options) *Aggregator {
+	t.Helper()
+	if len(o.Boards) == 0 {
+		o.Boards = []string{"nakatsu", "usa"}
+	}
+	o.SchoolsPerBoard = cmp(o.SchoolsPerBoard, 3)
+	o.StaffPerSchool = cmp(o.StaffPerSchool, 8)
+	o.Months = cmp(o.Months, 2)
+	if o.InfluxDB == "" {
+		o.InfluxDB = "timeclock"
+	}
+	today, _ := civil.WorkDate(time.Now().Unix(), 0)
+	a := &Aggregator{DataDir: t.TempDir(), From: (today.Month() - civil.Month(o.Months)).First(), To: today - 2}
+	a.District = simdata.NewDistrict(simdata.Config{Seed: o.Seed, Boards: o.Boards, SchoolsPerBoard: o.SchoolsPerBoard,
+		StaffPerSchool: o.StaffPerSchool, From: a.From, To: a.To})
+	if _, err := a.District.WriteDir(a.DataDir); err != nil {
+		t.Fatal(err)
+	}
+	a.tokens = []config.Token{{Role: "admin", Name: "ops", Secret: secret("admin", "ops")}}
+	seen := map[string]bool{}
+	for _, s := range a.District.Staff {
+		for _, tk := range []config.Token{{Role: "board", Name: s.Board}, {Role: "principal", Name: s.School},
+			{Role: "staff", Name: s.ID}} {
+			if !seen[tk.Role+tk.Name] {
+				seen[tk.Role+tk.Name] = true
+				tk.Secret = secret(tk.Role, tk.Name)
+				a.tokens = append(a.tokens, tk)
+			}
+		}
+	}
+	cfg := &config.Config{
+		Data: a.DataDir, State: t.TempDir(), MQTTClientID: "aggregator-webtest", BrokerListen: "127.0.0.1:0",
+		InfluxURL: o.InfluxURL, InfluxCreateDB: true, InfluxBatch: 5000, HTTPListen: "127.0.0.1:0",
+		DayStartMin: 240, Debounce: time.Minute, ReloadEvery: time.Hour, LogLevel: "info", LogFormat: "text",
+		Tokens: a.tokens,
+	}
+	if o.InfluxURL != "" {
+		cfg.InfluxDB = o.InfluxDB
+	}
+	if !o.EmbeddedBroker {
+		cfg.MQTTURL = mosquittotest.Start(t).URL()
+	}
+	a.start(t, cfg)
+	a.feed(t)
+	if o.InfluxURL != "" {
+		a.WaitInflux(t)
+	}
+	return a
+}
+
+func cmp(v, def int) int {
+	if v <= 0 {
+		return def
+	}
+	return v
+}
+
+func (a *Aggregator) start(t testing.TB, cfg *config.Config) {
+	t.Helper()
+	s, err := service.New(cfg, testLog(t), time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var g errgroup.Group
+	g.Go(func() error { return s.Run(ctx) })
+	t.Cleanup(func() {
+		cancel()
+		if err := g.Wait(); err != nil {
+			t.Errorf("aggregator: %v", err)
+		}
+	})
+	a.Service, a.URL, a.MQTTURL = s, "http://"+s.HTTPAddr(), s.MQTTURL()
+	a.eventually(t, "the aggregator is ready", func() (bool, string) {
+		st, body := a.Get(t, "/readyz", "")
+		return st == http.StatusOK, string(body)
+	})
+	o := paho.NewClientOptions().AddBroker(a.MQTTURL).SetClientID("webtest-gateways").SetCleanSession(true).
+		SetAutoReconnect(true).SetConnectRetry(true).SetConnectRetryInterval(100 * time.Millisecond)
+	a.mqtt = paho.NewClient(o)
+	if tok := a.mqtt.Connect(); !tok.WaitTimeout(time.Minute) || tok.Error() != nil {
+		t.Fatalf("mqtt connect: %v", tok.Error())
+	}
+	t.Cleanup(func() { a.mqtt.Disconnect(100) })
+}
+
+// testLog writes the aggregator's warnings (everything with -v) to the test log.
+func testLog(t testing.TB) *slog.Logger {
+	level := slog.LevelWarn
+	if testing.Verbose() {
+		level = slog.LevelInfo
+	}
+	return slog.New(slog.NewTextHandler(tWriter{t}, &slog.HandlerOptions{Level: level}))
+}
+
+type tWriter struct{ t testing.TB }
+
+func (w tWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimRight(string(p), "\n"))
+	return len(p), nil
+}
+
+// feed sends the history: the taps over MQTT, the adjustments to the API.
+func (a *Aggregator) feed(t testing.TB) {
+	t.Helper()
+	var taps []punch.Tap
+	var adjs []punch.Adjustment
+	err := a.District.Events(func(ev punch.Event) error {
+		if ev.Type == punch.TypeTap {
+			taps = append(taps, ev.Tap)
+		} else {
+			adjs = append(adjs, ev.Adjustment)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.Taps, a.Adjusts = len(taps), len(adjs)
+	a.Publish(t, taps...)
+	var g errgroup.Group
+	g.SetLimit(4)
+	for _, adj := range adjs {
+		g.Go(func() error { return a.postAdjustment(adj) })
+	}
+	if err := g.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	a.WaitJournal(t, a.Taps, a.Adjusts)
+}
+
+func (a *Aggregator) postAdjustment(adj punch.Adjustment) error {
+	body, _ := json.Marshal(map[string]any{"id": adj.ID, "staff": adj.Staff, "date": adj.Date.String(),
+		"kind": string(adj.Kind), "minutes": adj.Minutes, "time": adj.Time, "dir": string(adj.Dir),
+		"target": adj.Target, "reason": adj.Reason})
+	req, _ := http.NewRequest(http.MethodPost, a.URL+"/api/v1/adjustments", bytes.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+a.Token("admin", "ops"))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusCreated && resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("adjustment %s: %s: %s", adj.ID, resp.Status, b)
+	}
+	return nil
+}
+
+// Publish sends taps as their gateways do (QoS 1 on the punch topic) and
+// waits for every PUBACK.
+func (a *Aggregator) Publish(t testing.TB, taps ...punch.Tap) {
+	t.Helper()
+	toks := make([]paho.Token, 0, len(taps))
+	for _, tp := range taps {
+		topic := fmt.Sprintf("timeclock/v1/%s/%s/%s/punch", tp.Board, tp.School, tp.Gateway)
+		toks = append(toks, a.mqtt.Publish(topic, 1, false, tp.AppendJSON(nil)))
+	}
+	for _, tok := range toks {
+		if !tok.WaitTimeout(2*time.Minute) || tok.Error() != nil {
+			t.Fatalf("publish: %v", tok.Error())
+		}
+	}
+}
+
+// PublishStatus publishes a gateway's retained status report.
+func (a *Aggregator) PublishStatus(t testing.TB, board, school, gateway string, st punch.Status) {
+	t.Helper()
+	topic := fmt.Sprintf("timeclock/v1/%s/%s/%s/status", board, school, gateway)
+	if tok := a.mqtt.Publish(topic, 1, true, st.AppendJSON(nil)); !tok.WaitTimeout(time.Minute) || tok.Error() != nil {
+		t.Fatalf("publish status: %v", tok.Error())
+	}
+}
+
+// NewTap returns a tap of staff member s now, on their school's gateway,
+// with an id of its own (boot 2: the history uses boot 1).
+func (a *Aggregator) NewTap(s simdata.Staff, dir punch.Dir, at time.Time) punch.Tap {
+	a.mu.Lock()
+	a.seq++
+	seq := a.seq
+	a.mu.Unlock()
+	return punch.Tap{ID: punch.FormatTapID(s.Gateway, 2, seq), Board: s.Board, School: s.School, Gateway: s.Gateway,
+		Reader: "entrance", Card: s.Card, Dir: dir, TS: at.In(civil.JST).Truncate(time.Millisecond),
+		Clock: punch.ClockSynced}
+}
+
+// Journal is the aggregator's /api/v1/journal.
+type Journal struct {
+	Taps        uint64 `json:"taps"`
+	Adjustments uint64 `json:"adjustments"`
+	Alerts      uint64 `json:"alerts"`
+	Statuses    uint64 `json:"statuses"`
+	Rejected    uint64 `json:"rejected"`
+	InfluxLag   uint64 `json:"influx_lag"`
+	LastSeq     uint64 `json:"last_seq"`
+}
+
+// JournalState reads /api/v1/journal.
+func (a *Aggregator) JournalState(t testing.TB) Journal {
+	t.Helper()
+	st, body := a.Get(t, "/api/v1/journal", a.Token("admin", "ops"))
+	var j Journal
+	if st != http.StatusOK || json.Unmarshal(body, &j) != nil {
+		t.Fatalf("/api/v1/journal: %d %s", st, body)
+	}
+	return j
+}
+
+// WaitJournal waits until the journal holds taps taps and adjs adjustments.
+func (a *Aggregator) WaitJournal(t testing.TB, taps, adjs int) {
+	t.Helper()
+	a.eventually(t, "the history journaled", func() (bool, string) {
+		j := a.JournalState(t)
+		return j.Taps == uint64(taps) && j.Adjustments == uint64(adjs) && j.Rejected == 0,
+			fmt.Sprintf("journal %+v, want %d taps and %d adjustments, none rejected", j, taps, adjs)
+	})
+}
+
+// WaitInflux waits until every journal record is written to InfluxDB.
+func (a *Aggregator) WaitInflux(t testing.TB) {
+	t.Helper()
+	a.eventually(t, "the series written", func() (bool, string) {
+		j := a.JournalState(t)
+		return j.InfluxLag == 0, fmt.Sprintf("%d records not yet in InfluxDB", j.InfluxLag)
+	})
+}
+
+// Get fetches path with a bearer token (none if empty).
+func (a *Aggregator) Get(t testing.TB, path, token string) (int, []byte) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, a.URL+path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, []byte(err.Error())
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, b
+}
+
+// Report runs `aggregator report` on the history for [from, to] and
+// returns its output folder.
+func (a *Aggregator) Report(t testing.TB, from, to civil.Month) string {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), "report")
+	var stdout, stderr bytes.Buffer
+	if err := report.Run(report.Options{Data: a.DataDir, Out: out, From: from, To: to}, &stdout, &stderr); err != nil {
+		t.Fatalf("aggregator report: %v\n%s", err, stderr.String())
+	}
+	return out
+}
+
+// ReadFile returns a file's bytes or fails the test.
+func ReadFile(t testing.TB, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// eventually polls cond until it holds or the wait ends (daemontest's
+// WaitContext), failing with cond's last message.
+func (a *Aggregator) eventually(t testing.TB, what string, cond func() (bool, string)) {
+	t.Helper()
+	Eventually(t, what, cond)
+}
+
+// Eventually polls cond every 50 ms until it holds; at the deadline of
+// daemontest.WaitContext the test fails with cond's last message.
+func Eventually(t testing.TB, what string, cond func() (bool, string)) {
+	t.Helper()
+	ctx := daemontest.WaitContext(t)
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		ok, msg := cond()
+		if ok {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("waiting for %s: %s", what, msg)
+		case <-tick.C:
+		}
+	}
+}
