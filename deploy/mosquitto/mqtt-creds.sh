@@ -34,6 +34,7 @@ USER_NAME=""
 CMD=""
 CHANGED_AUTH=false # passwd or acl changed: the broker must reload
 CHANGED_TLS=false  # CA bundle or server certificate changed: restart
+DROP_CLIENTS=false # a user was revoked: restart, so its live connection ends too
 
 usage() {
 	cat <<'EOF'
@@ -398,6 +399,8 @@ cmd_revoke() {
 	write_acl
 	if [[ -d $DIR/clients/$USER_NAME ]]; then rm -rf "${DIR:?}/clients/$USER_NAME"; fi
 	if [[ -n $old ]] || $CHANGED_AUTH; then
+		# A reload would refuse its next connection but keep the one it has.
+		DROP_CLIENTS=true
 		say "revoked $USER_NAME: its password no longer works, so its certificate alone lets it in nowhere"
 	else
 		say "$USER_NAME was not registered; nothing to do"
@@ -410,7 +413,8 @@ cmd_list() {
 }
 
 # reload_broker makes a running Mosquitto read what changed: SIGHUP for the
-# password file and ACL, a restart (it saves its queues on the way) for TLS.
+# password file and ACL, a restart (it saves its queues on the way) for TLS
+# and after a revocation, which must also end the revoked client's session.
 reload_broker() {
 	$CHANGED_AUTH || $CHANGED_TLS || return 0
 	local go=false
@@ -420,7 +424,7 @@ reload_broker() {
 		systemctl is-active --quiet mosquitto && go=true ;;
 	esac
 	local action=reload
-	if $CHANGED_TLS; then action=restart; fi
+	if $CHANGED_TLS || $DROP_CLIENTS; then action=restart; fi
 	if $go; then
 		systemctl "$action" mosquitto
 		say "broker: systemctl $action mosquitto done"
