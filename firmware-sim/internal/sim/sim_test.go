@@ -5,7 +5,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"go.uber.org/goleak"
 
@@ -41,8 +43,26 @@ func TestParseSpec(t *testing.T) {
 	}
 }
 
+// lockedBuffer is output read while timers may still write to it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
 func TestApply(t *testing.T) {
-	var out strings.Builder
+	var out lockedBuffer
 	link := filepath.Join(t.TempDir(), "door")
 	r, err := Open([]Spec{{Name: "door", Kind: reader.PN532, Link: link}, {Name: "gate", Kind: reader.EM4100}}, &out, true,
 		slog.New(slog.DiscardHandler))
@@ -65,6 +85,7 @@ func TestApply(t *testing.T) {
 		{cmd: "door garbage", err: "unplugged"},
 		{cmd: "door unplug", err: "already unplugged"},
 		{cmd: "door replug"},
+		{cmd: "gate unplug 20ms"},
 	} {
 		a, err := scenario.ParseCommand(strings.Fields(c.cmd))
 		if err != nil {
@@ -74,6 +95,14 @@ func TestApply(t *testing.T) {
 		if c.err == "" && err != nil || c.err != "" && (err == nil || !strings.Contains(err.Error(), c.err)) {
 			t.Errorf("%q: %v, want error %q", c.cmd, err, c.err)
 		}
+	}
+	// The gate comes back on its own: wait for it (bounded; only a broken
+	// replug timer reaches the bound).
+	for deadline := time.Now().Add(15 * time.Second); !strings.HasPrefix(r.Readers()[1], "reader gate"); {
+		if time.Now().After(deadline) {
+			t.Fatalf("gate never replugged: %q", r.Readers())
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 	if target, err := os.Readlink(link); err != nil || !strings.Contains(out.String(), "reader door pn532 "+target+" "+link) {
 		t.Errorf("link %q, %v; output:\n%s", target, err, out.String())
