@@ -13,7 +13,8 @@ mkdir -p "${out%/*}"
 raw=$(mktemp)
 trap 'rm -f "$raw"' EXIT
 
-cmd=("$GO" test -run '^$' -bench "${BENCH:-.}" -benchmem ${BENCHFLAGS:-} ./...)
+read -r -a extra <<<"${BENCHFLAGS:-}"
+cmd=("$GO" test -run '^$' -bench "${BENCH:-.}" -benchmem "${extra[@]}" ./...)
 status=0
 "${cmd[@]}" 2>&1 | tee "$raw" || status=$?
 {

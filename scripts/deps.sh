@@ -51,7 +51,7 @@ fi
 influxd_ok() {
 	[ -x "$TOOLS/influxd" ] &&
 		"$GO" version -m "$TOOLS/influxd" 2>/dev/null |
-		grep -Eq "^[[:space:]]+mod[[:space:]]+github.com/influxdata/influxdb[[:space:]]+$INFLUXDB_VERSION[[:space:]]"
+		grep -Eq "^[[:space:]]+mod[[:space:]]+github.com/influxdata/influxdb[[:space:]]+${INFLUXDB_VERSION}[[:space:]]"
 }
 if [ -n "${TIMECLOCK_INFLUXD:-}" ]; then
 	[ -x "$TIMECLOCK_INFLUXD" ] || die "TIMECLOCK_INFLUXD=$TIMECLOCK_INFLUXD is not an executable"

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared by the scripts in this directory (sourced, not run).
 
 # say prints a message prefixed with the script's name.

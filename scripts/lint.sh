@@ -19,7 +19,7 @@ fi
 unformatted=$(gofmt -l "${files[@]}")
 if [ -n "$unformatted" ]; then
 	say "gofmt would change:"
-	printf '  %s\n' $unformatted
+	printf '%s\n' "$unformatted" | sed 's/^/  /'
 	failed+=(gofmt)
 fi
 

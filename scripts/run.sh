@@ -10,6 +10,7 @@
 # One start_* function per component; later work extends them.
 #   TIMECLOCK_RUN_INFLUX_PORT (8086), TIMECLOCK_RUN_INFLUX_RPC_PORT (8088),
 #   TIMECLOCK_RUN_HTTP (127.0.0.1:8080), TIMECLOCK_RUN_MQTT (127.0.0.1:1883)
+# shellcheck disable=SC2317 # the start_* functions are called as "start_$c"
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
@@ -79,12 +80,12 @@ settle() {
 # gateways flush to the aggregator, the aggregator to influxd), then waits;
 # SIGKILL after 15 s.
 stop_all() {
-	local i pid name n
+	local i pid name
 	for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
 		pid=${pids[$i]} name=${names[$i]}
 		say "stopping $name (pid $pid)"
 		kill -TERM -- "-$pid" 2>/dev/null || true
-		for n in $(seq 150); do
+		for _ in $(seq 150); do
 			kill -0 "$pid" 2>/dev/null || break
 			sleep 0.1
 		done

@@ -17,14 +17,14 @@ export TIMECLOCK_COMPONENT_LOG=$record
 # components at work (each start logs its binary and version).
 verbose=(timeclock/internal/mosquittotest timeclock/internal/influxtest)
 mapfile -t others < <("$GO" list ./... | grep -vxF "${verbose[@]/#/-e}")
+read -r -a extra <<<"${TESTFLAGS:-}"
 status=0
-# shellcheck disable=SC2086 # TESTFLAGS holds several flags
-"$GO" test -race -timeout 30m ${TESTFLAGS:-} "${others[@]}" || status=$?
-# shellcheck disable=SC2086
-"$GO" test -race -timeout 30m -v ${TESTFLAGS:-} "${verbose[@]}" || status=$?
+"$GO" test -race -timeout 30m "${extra[@]}" "${others[@]}" || status=$?
+"$GO" test -race -timeout 30m -v "${extra[@]}" "${verbose[@]}" || status=$?
 
 # One line per component: name version ×starts (binary).
-summary=$(awk -F'\t' '{k = $1 " " $2 " (" $3 ")"; n[k]++} END {for (k in n) printf "%s ×%d; ", k, n[k]}' "$record")
+summary=$(awk -F'\t' '{k = $1 " " $2 " (" $3 ")"; n[k]++}
+	END {for (k in n) {printf "%s%s ×%d", sep, k, n[k]; sep = "; "}}' "$record")
 say "real components started: ${summary:-none}"
 if [ "$status" = 0 ] && [ -z "${TESTFLAGS:-}" ]; then
 	for c in mosquitto influxd; do
