@@ -51,10 +51,9 @@ usb_match() {
 }
 
 list_usb() {
-	local line found=false
-	while read -r line; do
-		# shellcheck disable=SC2086 # split the fields of the line
-		set -- $line
+	local found=false f
+	while read -r -a f; do
+		set -- "${f[@]}"
 		printf '%-8s %s  %-22s usb=%s\n' "$1" "$2" "$(adapter_name "$2")" "$(usb_match "$@")"
 		found=true
 	done < <(usb_devices)
@@ -63,10 +62,9 @@ list_usb() {
 
 # auto_usb picks the one known adapter that no other reader claims.
 auto_usb() {
-	local line cands=() claimed=" $* "
-	while read -r line; do
-		# shellcheck disable=SC2086
-		set -- $line
+	local f cands=() claimed=" $* "
+	while read -r -a f; do
+		set -- "${f[@]}"
 		grep -q "^$2 " <<<"$KNOWN_ADAPTERS" || continue
 		[[ $claimed == *" $(usb_match "$@") "* ]] && continue
 		cands+=("$(usb_match "$@")")
@@ -80,8 +78,9 @@ auto_usb() {
 
 # reader_field SPEC KEY
 reader_field() {
-	local f
-	for f in $1; do
+	local f fields
+	read -r -a fields <<<"$1"
+	for f in "${fields[@]}"; do
 		if [[ $f == "$2="* ]]; then printf '%s' "${f#*=}"; fi
 	done
 }
@@ -89,13 +88,14 @@ reader_field() {
 # readers_resolve checks every --reader spec, resolves usb=auto, and fills
 # READERS and READER_PATHS.
 readers_resolve() {
-	local spec f name kind dir usb path claimed=()
+	local spec f fields name kind dir usb path claimed=()
 	for spec in "${READER_SPECS[@]}"; do
 		usb=$(reader_field "$spec" usb)
 		if [[ -n $usb && $usb != auto ]]; then claimed+=("$usb"); fi
 	done
 	for spec in "${READER_SPECS[@]}"; do
-		for f in $spec; do
+		read -r -a fields <<<"$spec"
+		for f in "${fields[@]}"; do
 			[[ $f =~ ^(name|kind|dir|usb|path)=[A-Za-z0-9@:._,/-]+$ ]] ||
 				die "reader \"$spec\": \"$f\" is not one of name= kind= dir= usb= path= (letters, digits, @:._,/-)"
 		done
