@@ -32,6 +32,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return nil
 		case "run":
 			return runService(ctx, args[1:], getenv, stdout, stderr)
+		case "probe":
+			return probe(ctx, args[1:], stdout, stderr)
 		}
 	}
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
