@@ -22,7 +22,7 @@ const (
 
 // gatewayArgs are the flags of a gateway under test: fast timeouts so that
 // faults resolve in seconds.
-func gatewayArgs(t *testing.T, broker, gw, spoolDir, fifoPath string, extra ...string) []string {
+func gatewayArgs(broker, gw, spoolDir, fifoPath string, extra ...string) []string {
 	return append([]string{
 		"-board", e2eBoard, "-school", e2eSchool, "-gateway", gw, "-broker", broker,
 		"-spool-dir", spoolDir, "-reader", "name=entrance kind=lines path=" + fifoPath + " dir=in",
@@ -40,7 +40,7 @@ func TestBrokerOutageDuringBurst(t *testing.T) {
 	in := newFIFO(t)
 	dir := t.TempDir()
 	g := startGateway(t, filepath.Join(dir, "gateway.log"),
-		gatewayArgs(t, broker.URL(), "gw-outage", filepath.Join(dir, "spool"), in.path)...)
+		gatewayArgs(broker.URL(), "gw-outage", filepath.Join(dir, "spool"), in.path)...)
 	ctx := g.ctx
 
 	in.tap(t, 100)
@@ -69,7 +69,7 @@ func TestKill9MidBurst(t *testing.T) {
 	in := newFIFO(t)
 	dir := t.TempDir()
 	g := startGateway(t, filepath.Join(dir, "gateway.log"),
-		gatewayArgs(t, broker.URL(), "gw-kill", filepath.Join(dir, "spool"), in.path)...)
+		gatewayArgs(broker.URL(), "gw-kill", filepath.Join(dir, "spool"), in.path)...)
 	ctx := g.ctx
 
 	in.tap(t, 300)
@@ -105,7 +105,7 @@ func TestStatusAndLastWill(t *testing.T) {
 	acker := acktest.Start(t, broker.URL(), e2eBoard)
 	in := newFIFO(t)
 	dir := t.TempDir()
-	args := gatewayArgs(t, broker.URL(), "gw-status", filepath.Join(dir, "spool"), in.path,
+	args := gatewayArgs(broker.URL(), "gw-status", filepath.Join(dir, "spool"), in.path,
 		"-clock-sync", "untrusted", "-unsynced-hold", "0s")
 	g := startGateway(t, filepath.Join(dir, "gateway.log"), args...)
 	ctx := g.ctx
@@ -136,7 +136,7 @@ func TestStatusAndLastWill(t *testing.T) {
 
 // checkDelivered checks that the aggregator got every accepted tap, valid,
 // first copies in order.
-func checkDelivered(t *testing.T, acker *acktest.Acker, accepted []string) {
+func checkDelivered(t testing.TB, acker *acktest.Acker, accepted []string) {
 	t.Helper()
 	if bad := acker.Bad(); len(bad) > 0 {
 		t.Fatalf("%d taps broke the contract, first: %v", len(bad), bad[0])
@@ -159,7 +159,7 @@ func checkDelivered(t *testing.T, acker *acktest.Acker, accepted []string) {
 }
 
 // waitStatus polls the retained status with mosquitto_sub until ok accepts it.
-func waitStatus(t *testing.T, ctx context.Context, b *mosquittotest.Broker, gw string,
+func waitStatus(t testing.TB, ctx context.Context, b *mosquittotest.Broker, gw string,
 	ok func(punch.Status) bool) punch.Status {
 	t.Helper()
 	sub := daemontest.Binary(t, "mosquitto_sub", "TIMECLOCK_MOSQUITTO_SUB", "mosquitto_sub", "/usr/bin/mosquitto_sub")

@@ -32,7 +32,7 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-func gatewayBinary(t *testing.T) string {
+func gatewayBinary(t testing.TB) string {
 	t.Helper()
 	buildOnce.Do(func() {
 		if buildDir, buildErr = os.MkdirTemp("", "gateway-e2e-"); buildErr != nil {
@@ -51,7 +51,7 @@ func gatewayBinary(t *testing.T) string {
 
 // gwProc is a gateway running as a real process, its JSON log in a file.
 type gwProc struct {
-	t    *testing.T
+	t    testing.TB
 	args []string
 	log  string
 	cmd  *exec.Cmd
@@ -65,7 +65,7 @@ type gwProc struct {
 	expected bool
 }
 
-func startGateway(t *testing.T, logPath string, args ...string) *gwProc {
+func startGateway(t testing.TB, logPath string, args ...string) *gwProc {
 	t.Helper()
 	g := &gwProc{t: t, args: args, log: logPath}
 	g.ctx, g.dead = context.WithCancelCause(daemontest.WaitContext(t))
@@ -208,7 +208,7 @@ type fifo struct {
 	n    int
 }
 
-func newFIFO(t *testing.T) *fifo {
+func newFIFO(t testing.TB) *fifo {
 	path := filepath.Join(t.TempDir(), "cards")
 	if err := syscall.Mkfifo(path, 0o600); err != nil {
 		t.Fatal(err)
@@ -222,7 +222,7 @@ func newFIFO(t *testing.T) *fifo {
 }
 
 // tap writes n card reads, each a different card.
-func (p *fifo) tap(t *testing.T, n int) {
+func (p *fifo) tap(t testing.TB, n int) {
 	for i := 0; i < n; i++ {
 		p.n++
 		if _, err := fmt.Fprintf(p.f, "felica:%016x\n", p.n); err != nil {

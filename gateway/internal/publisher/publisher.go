@@ -25,7 +25,7 @@ import (
 type Spool interface {
 	Scan(after tapid.ID, limit int) ([]spool.Tap, error)
 	Remove(ctx context.Context, ids ...tapid.ID) error
-	Rewrite(fix func(t *spool.Tap) bool) (int, error)
+	RewriteUnsynced(fix func(t *spool.Tap) bool) (int, error)
 }
 
 // Sender puts one tap on the wire without waiting for the broker.
@@ -124,9 +124,10 @@ func (p *Publisher) Ack(id tapid.ID) {
 	}
 }
 
-// Rewrite runs fix over the spool and the window, in the publisher's loop,
-// so a tap's corrected time is what gets (re)published from then on.
-func (p *Publisher) Rewrite(ctx context.Context, fix func(*spool.Tap) bool) error {
+// RewriteUnsynced runs fix over the taps made before clock sync, in the
+// spool and the window, in the publisher's loop, so a tap's corrected time
+// is what gets (re)published from then on.
+func (p *Publisher) RewriteUnsynced(ctx context.Context, fix func(*spool.Tap) bool) error {
 	r := rewrite{fix: fix, done: make(chan error, 1)}
 	select {
 	case p.rewrites <- r:
@@ -304,11 +305,13 @@ func (p *Publisher) ack(ctx context.Context, id tapid.ID) error {
 }
 
 func (p *Publisher) rewrite(fix func(*spool.Tap) bool) error {
-	if _, err := p.sp.Rewrite(fix); err != nil {
+	if _, err := p.sp.RewriteUnsynced(fix); err != nil {
 		return err
 	}
 	for _, e := range p.window {
-		fix(&e.tap)
+		if !e.tap.Synced {
+			fix(&e.tap)
+		}
 	}
 	return nil
 }

@@ -268,10 +268,16 @@ func TestHoldKeepsOrder(t *testing.T) {
 func TestRewriteReachesWindowAndSpool(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		r := newRig(t, opts())
-		r.tap(2)
+		for range 2 {
+			if _, err := r.sp.Append(context.Background(), spool.Tap{Reader: "r", Card: "em4100:67003b51c6",
+				Dir: "in", Time: time.Now()}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		r.p.Kick()
 		synctest.Wait()
 		shift := time.Hour
-		err := r.p.Rewrite(context.Background(), func(tp *spool.Tap) bool {
+		err := r.p.RewriteUnsynced(context.Background(), func(tp *spool.Tap) bool {
 			tp.Time = tp.Time.Add(shift)
 			return true
 		})

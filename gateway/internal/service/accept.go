@@ -128,7 +128,7 @@ func (s *Service) correctLoop(ctx context.Context) error {
 		case ref = <-s.syncs:
 		}
 		n := 0
-		err := s.pub.Rewrite(ctx, func(t *spool.Tap) bool {
+		err := s.pub.RewriteUnsynced(ctx, func(t *spool.Tap) bool {
 			if t.Synced {
 				return false
 			}

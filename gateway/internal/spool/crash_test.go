@@ -108,6 +108,9 @@ func TestKilledWriterLosesNoAcceptedTap(t *testing.T) {
 		for _, id := range ids(t, s) {
 			have[id] = true
 		}
+		if s.Depth() != len(have) {
+			t.Fatalf("round %d: depth %d after the kill, %d taps in the file", round, s.Depth(), len(have))
+		}
 		s.Close()
 		for id := range accepted {
 			if !have[id] {

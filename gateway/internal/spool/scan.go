@@ -51,19 +51,28 @@ func (s *Spool) read(k, v []byte) (Tap, error) {
 	return t, nil
 }
 
-// Rewrite calls fix for every spooled tap, oldest first, and stores the taps
-// fix reports as changed, in one fsynced transaction. The id, direction and
-// order of a tap cannot change. It returns how many taps were rewritten. The
-// gateway uses it to correct the time of taps made before the clock was
-// synchronised.
-func (s *Spool) Rewrite(fix func(t *Tap) bool) (int, error) {
+// RewriteUnsynced calls fix for every spooled tap made before the clock was
+// synchronised, oldest first, and stores the taps fix reports as changed, in
+// one fsynced transaction. A tap fix marks Synced leaves the index of
+// unsynced taps. The id and direction of a tap cannot change. It returns how
+// many taps were rewritten. The gateway uses it to correct the time of taps
+// made before the clock was synchronised; taps made after are not read.
+func (s *Spool) RewriteUnsynced(fix func(t *Tap) bool) (int, error) {
 	n := 0
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketTaps)
-		type change struct{ k, v []byte }
+		idx := tx.Bucket(bucketUnsynced)
+		type change struct {
+			k, v   []byte
+			synced bool
+		}
 		var changes []change
-		c := b.Cursor()
-		for k, v := c.First(); k != nil; k, v = c.Next() {
+		c := idx.Cursor()
+		for k, _ := c.First(); k != nil; k, _ = c.Next() {
+			v := b.Get(k)
+			if v == nil {
+				return fmt.Errorf("spool: unsynced index names a missing tap %x", k)
+			}
 			t, err := s.read(k, v)
 			if err != nil {
 				return err
@@ -79,11 +88,16 @@ func (s *Spool) Rewrite(fix func(t *Tap) bool) (int, error) {
 			if err != nil {
 				return err
 			}
-			changes = append(changes, change{bytes.Clone(k), nv})
+			changes = append(changes, change{bytes.Clone(k), nv, t.Synced})
 		}
 		for _, ch := range changes {
 			if err := b.Put(ch.k, ch.v); err != nil {
 				return err
+			}
+			if ch.synced {
+				if err := idx.Delete(ch.k); err != nil {
+					return err
+				}
 			}
 		}
 		n = len(changes)

@@ -27,9 +27,14 @@ import (
 var (
 	bucketMeta = []byte("meta")
 	bucketTaps = []byte("taps")
-	keyBoot    = []byte("boot")
-	keySeq     = []byte("seq")
-	keyGateway = []byte("gateway")
+	// bucketUnsynced indexes the taps made before the clock was
+	// synchronised (keys only), so correcting them does not read the
+	// whole backlog.
+	bucketUnsynced = []byte("unsynced")
+	keyBoot        = []byte("boot")
+	keySeq         = []byte("seq")
+	keyGateway     = []byte("gateway")
+	keyDepth       = []byte("depth")
 )
 
 // Spool is an open spool file. Its methods are safe for concurrent use.
@@ -64,10 +69,12 @@ func Open(path, gateway string, lockTimeout time.Duration) (*Spool, error) {
 	if !punch.ValidName(gateway) {
 		return nil, fmt.Errorf("spool: gateway name %q: want [a-z0-9-]{1,40}", gateway)
 	}
+	// The freelist is synced (the default): without it bbolt rebuilds it on
+	// open by reading the whole file, which would bring a 100k-tap backlog
+	// into memory at every start.
 	db, err := bolt.Open(path, 0o600, &bolt.Options{
-		Timeout:        lockTimeout,
-		FreelistType:   bolt.FreelistMapType,
-		NoFreelistSync: true, // rebuilt by a scan on open; saves a page write per commit
+		Timeout:      lockTimeout,
+		FreelistType: bolt.FreelistMapType,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("spool: open %s: %w", path, err)
@@ -89,6 +96,9 @@ func (s *Spool) startBoot(tx *bolt.Tx) error {
 	if err != nil {
 		return err
 	}
+	if _, err := tx.CreateBucketIfNotExists(bucketUnsynced); err != nil {
+		return err
+	}
 	if g := meta.Get(keyGateway); g != nil && string(g) != s.gateway {
 		return fmt.Errorf("belongs to gateway %q, not %q", g, s.gateway)
 	}
@@ -104,7 +114,16 @@ func (s *Spool) startBoot(tx *bolt.Tx) error {
 	}
 	s.boot = boot + 1
 	s.seq = 0
-	s.depth.Store(int64(taps.Stats().KeyN))
+	// The depth is kept in meta so that opening a large backlog does not
+	// walk it; a spool without it (never written yet) is counted once.
+	if d := meta.Get(keyDepth); len(d) == 8 {
+		s.depth.Store(int64(binary.BigEndian.Uint64(d)))
+	} else {
+		s.depth.Store(int64(taps.Stats().KeyN))
+		if err := meta.Put(keyDepth, binary.BigEndian.AppendUint64(nil, uint64(s.depth.Load()))); err != nil {
+			return err
+		}
+	}
 	if err := meta.Put(keyGateway, []byte(s.gateway)); err != nil {
 		return err
 	}
@@ -191,6 +210,7 @@ func (s *Spool) commit(group []*request) {
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		taps := tx.Bucket(bucketTaps)
 		taps.FillPercent = 0.95 // keys only grow: full pages waste no space
+		unsynced := tx.Bucket(bucketUnsynced)
 		for _, r := range group {
 			r.ids = r.ids[:0]
 			for i := range r.add {
@@ -202,6 +222,11 @@ func (s *Spool) commit(group []*request) {
 				}
 				if err := taps.Put(key(id), v); err != nil {
 					return err
+				}
+				if !r.add[i].Synced {
+					if err := unsynced.Put(key(id), nil); err != nil {
+						return err
+					}
 				}
 				r.ids = append(r.ids, id)
 				added++
@@ -217,13 +242,23 @@ func (s *Spool) commit(group []*request) {
 				if err := taps.Delete(k); err != nil {
 					return err
 				}
+				if err := unsynced.Delete(k); err != nil {
+					return err
+				}
 				removed++
+			}
+		}
+		meta := tx.Bucket(bucketMeta)
+		if added != removed {
+			depth := uint64(s.depth.Load() + added - removed)
+			if err := meta.Put(keyDepth, binary.BigEndian.AppendUint64(nil, depth)); err != nil {
+				return err
 			}
 		}
 		if seq == s.seq {
 			return nil
 		}
-		return tx.Bucket(bucketMeta).Put(keySeq, binary.BigEndian.AppendUint64(nil, seq))
+		return meta.Put(keySeq, binary.BigEndian.AppendUint64(nil, seq))
 	})
 	if err == nil {
 		s.seq = seq

@@ -260,16 +260,26 @@ func TestAppendRejectsBadDirection(t *testing.T) {
 	}
 }
 
-func TestRewrite(t *testing.T) {
+func TestRewriteUnsynced(t *testing.T) {
 	s := open(t, filepath.Join(t.TempDir(), "spool.db"))
 	defer s.Close()
 	ctx := context.Background()
-	a, b := tap("felica:0123456789abcdef", 1), tap("felica:0123456789abcdef", 2)
-	a.Synced = false
-	if _, err := s.Append(ctx, a, b); err != nil {
+	var in []Tap
+	for i := 0; i < 4; i++ {
+		tp := tap("felica:0123456789abcdef", i)
+		tp.Synced = i%2 == 1
+		in = append(in, tp)
+	}
+	got, err := s.Append(ctx, in...)
+	if err != nil {
 		t.Fatal(err)
 	}
-	n, err := s.Rewrite(func(t *Tap) bool {
+	if err := s.Remove(ctx, got[2]); err != nil { // an unsynced tap answered before the sync
+		t.Fatal(err)
+	}
+	var visited []uint64
+	n, err := s.RewriteUnsynced(func(t *Tap) bool {
+		visited = append(visited, t.ID.Seq)
 		if t.Synced {
 			return false
 		}
@@ -277,17 +287,35 @@ func TestRewrite(t *testing.T) {
 		t.Time = t.Time.Add(time.Hour)
 		return true
 	})
-	if err != nil || n != 1 {
-		t.Fatalf("Rewrite = %d, %v; want 1", n, err)
+	if err != nil || n != 1 || len(visited) != 1 || visited[0] != 1 {
+		t.Fatalf("RewriteUnsynced = %d, %v, visiting %v; want only tap 1", n, err, visited)
 	}
-	got, _ := s.Scan(tapid.ID{}, 10)
-	if !got[0].Synced || !got[0].Time.Equal(a.Time.Add(time.Hour)) || !got[1].Time.Equal(b.Time) {
-		t.Fatalf("after rewrite: %+v", got)
+	left, _ := s.Scan(tapid.ID{}, 10)
+	if len(left) != 3 || !left[0].Synced || !left[0].Time.Equal(in[0].Time.Add(time.Hour)) ||
+		!left[1].Time.Equal(in[1].Time) || !left[2].Time.Equal(in[3].Time) {
+		t.Fatalf("after rewrite: %+v", left)
 	}
-	if _, err := s.Rewrite(func(t *Tap) bool { t.ID.Seq++; return true }); err == nil {
+	// Corrected taps left the index: a second pass visits nothing.
+	visited = nil
+	if n, err := s.RewriteUnsynced(func(t *Tap) bool { visited = append(visited, t.ID.Seq); return false }); err != nil ||
+		n != 0 || len(visited) != 0 {
+		t.Fatalf("second pass: %d, %v, visited %v", n, err, visited)
+	}
+	// A fix that leaves a tap unsynced keeps it in the index.
+	if _, err := s.Append(ctx, in[0]); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		visited = nil
+		if _, err := s.RewriteUnsynced(func(t *Tap) bool { visited = append(visited, t.ID.Seq); return true }); err != nil ||
+			len(visited) != 1 {
+			t.Fatalf("unsynced tap rewritten but dropped from the index: %v, %v", visited, err)
+		}
+	}
+	if _, err := s.RewriteUnsynced(func(t *Tap) bool { t.ID.Seq++; return true }); err == nil {
 		t.Fatal("rewrite changing an id accepted")
 	}
-	if _, err := s.Rewrite(func(t *Tap) bool { t.Dir = "x"; return true }); err == nil {
+	if _, err := s.RewriteUnsynced(func(t *Tap) bool { t.Dir = "x"; return true }); err == nil {
 		t.Fatal("rewrite changing a direction accepted")
 	}
 }
