@@ -84,7 +84,7 @@ var ErrTimeout = errors.New("timeout")
 // opposed to a protocol problem. The caller should close the port and open
 // it again; retrying on the same port is pointless.
 type IOError struct {
-	Op  string // "read" or "write"
+	Op  string // "read", "write" or "flush"
 	Err error
 }
 

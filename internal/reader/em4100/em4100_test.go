@@ -15,14 +15,7 @@ import (
 	"timeclock/internal/reader/readertest"
 )
 
-func unhex(t testing.TB, s string) []byte {
-	t.Helper()
-	b, err := hex.DecodeString(strings.ReplaceAll(s, " ", ""))
-	if err != nil {
-		t.Fatalf("bad hex %q: %v", s, err)
-	}
-	return b
-}
+func unhex(t testing.TB, s string) []byte { return readertest.Unhex(t, s) }
 
 // vector is READERS.md's: tag 67003B51C6, checksum CB.
 const vector = "02 36 37 30 30 33 42 35 31 43 36 43 42 03"

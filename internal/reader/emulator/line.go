@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"timeclock/internal/reader"
+	"timeclock/internal/reader/em4100"
 )
 
 // Config describes one emulated reader.
@@ -82,7 +83,7 @@ func Open(cfg Config) (*Line, error) {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	if cfg.Repeat <= 0 {
-		cfg.Repeat = 100 * time.Millisecond
+		cfg.Repeat = em4100.RepeatInterval
 	}
 	l := &Line{cfg: cfg, dev: dev, log: cfg.Logger.With("reader", cfg.Name, "kind", string(cfg.Kind))}
 	if !cfg.NoPacing {

@@ -2,21 +2,15 @@ package frame
 
 import (
 	"bytes"
-	"encoding/hex"
 	"errors"
 	"strings"
 	"testing"
+
+	"timeclock/internal/reader/readertest"
 )
 
 // unhex reads space-separated hex as written in READERS.md.
-func unhex(t testing.TB, s string) []byte {
-	t.Helper()
-	b, err := hex.DecodeString(strings.ReplaceAll(s, " ", ""))
-	if err != nil {
-		t.Fatalf("bad hex %q: %v", s, err)
-	}
-	return b
-}
+func unhex(t testing.TB, s string) []byte { return readertest.Unhex(t, s) }
 
 // vectors are the frames READERS.md spells out byte by byte.
 var vectors = []struct {

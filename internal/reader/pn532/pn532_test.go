@@ -15,14 +15,7 @@ import (
 	"timeclock/internal/reader/readertest"
 )
 
-func unhex(t testing.TB, s string) []byte {
-	t.Helper()
-	b, err := hex.DecodeString(strings.ReplaceAll(s, " ", ""))
-	if err != nil {
-		t.Fatalf("bad hex %q: %v", s, err)
-	}
-	return b
-}
+func unhex(t testing.TB, s string) []byte { return readertest.Unhex(t, s) }
 
 const (
 	ack      = "00 00 FF 00 FF 00 "

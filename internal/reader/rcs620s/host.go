@@ -65,7 +65,7 @@ func (r *Reader) Init(ctx context.Context) error {
 	if err := r.link.Flush(); err != nil {
 		return err
 	}
-	if _, err := r.configure(ctx, FirstTimeout, frame.CmdReset, 0x01); err != nil {
+	if err := r.configure(ctx, FirstTimeout, frame.CmdReset, 0x01); err != nil {
 		return fmt.Errorf("rcs620s reset: %w", err)
 	}
 	// The module resets on the host's ACK after its answer.
@@ -79,7 +79,7 @@ func (r *Reader) Init(ctx context.Context) error {
 		return err
 	}
 	for _, c := range initCommands {
-		if _, err := r.configure(ctx, CommandTimeout, frame.CmdRFConfiguration, c...); err != nil {
+		if err := r.configure(ctx, CommandTimeout, frame.CmdRFConfiguration, c...); err != nil {
 			return fmt.Errorf("rcs620s RFConfiguration %02X: %w", c[0], err)
 		}
 	}
@@ -95,12 +95,12 @@ func (r *Reader) Init(ctx context.Context) error {
 }
 
 // configure runs a command whose answer has no body.
-func (r *Reader) configure(ctx context.Context, timeout time.Duration, cmd byte, params ...byte) ([]byte, error) {
+func (r *Reader) configure(ctx context.Context, timeout time.Duration, cmd byte, params ...byte) error {
 	body, err := r.link.Exchange(ctx, timeout, cmd, params...)
 	if err == nil && len(body) != 0 {
 		err = fmt.Errorf("answer % X, want no data", body)
 	}
-	return body, err
+	return err
 }
 
 // Firmware describes the module as GetFirmwareVersion reported it in Init.
@@ -127,7 +127,7 @@ func (r *Reader) Poll(ctx context.Context) (string, error) {
 
 // RFOff switches the RF field off (before the reader is left idle).
 func (r *Reader) RFOff(ctx context.Context) error {
-	if _, err := r.configure(ctx, CommandTimeout, frame.CmdRFConfiguration, frame.RFItemField, 0x00); err != nil {
+	if err := r.configure(ctx, CommandTimeout, frame.CmdRFConfiguration, frame.RFItemField, 0x00); err != nil {
 		return fmt.Errorf("rcs620s RF off: %w", err)
 	}
 	return nil

@@ -1,9 +1,11 @@
 package readertest
 
 import (
+	"encoding/hex"
 	"flag"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -30,4 +32,15 @@ func Golden(t testing.TB, name, got string) {
 	if string(want) != got {
 		t.Errorf("%s differs from the recording:\n--- got\n%s--- want\n%s", path, got, want)
 	}
+}
+
+// Unhex reads bytes written as hex with optional spaces, as READERS.md
+// writes them ("00 00 FF 00 FF 00").
+func Unhex(t testing.TB, s string) []byte {
+	t.Helper()
+	b, err := hex.DecodeString(strings.ReplaceAll(s, " ", ""))
+	if err != nil {
+		t.Fatalf("bad hex %q: %v", s, err)
+	}
+	return b
 }
