@@ -2,23 +2,79 @@ package daemontest
 
 import (
 	"context"
+	"math/rand/v2"
 	"net"
+	"os"
 	"strconv"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 )
 
-// FreePort returns a TCP port on 127.0.0.1 that was free a moment ago. The
-// kernel hands out ephemeral ports in turn, so a port just released is not
-// handed out again soon; the program that binds it next is the one under test.
+// lowestPort is where FreePort's range begins: above the usual fixed
+// service ports.
+const lowestPort = 10000
+
+var (
+	portMu sync.Mutex
+	given  = map[int]bool{} // ports this process has handed out
+)
+
+// FreePort returns a TCP port on 127.0.0.1 that is free now and that no
+// outgoing connection will take before the program under test binds it: it
+// is drawn at random below the kernel's ephemeral range (from which
+// connect() picks local ports, so a busy test could otherwise steal the port
+// between this check and the program's bind), and never twice in one
+// process.
 func FreePort(tb testing.TB) int {
 	tb.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		tb.Fatalf("finding a free port: %v", err)
+	portMu.Lock()
+	defer portMu.Unlock()
+	if hi := ephemeralLow(); hi-lowestPort >= 1000 {
+		for range 200 {
+			p := lowestPort + rand.IntN(hi-lowestPort)
+			if given[p] {
+				continue
+			}
+			if l, err := net.Listen("tcp", Addr(p)); err == nil {
+				l.Close()
+				given[p] = true
+				return p
+			}
+		}
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	// No room below the ephemeral range: let the kernel choose.
+	for {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			tb.Fatalf("finding a free port: %v", err)
+		}
+		p := l.Addr().(*net.TCPAddr).Port
+		l.Close()
+		if !given[p] {
+			given[p] = true
+			return p
+		}
+	}
+}
+
+// ephemeralLow is the first port of the kernel's ephemeral range (Linux:
+// /proc/sys/net/ipv4/ip_local_port_range, usually 32768).
+func ephemeralLow() int {
+	b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range")
+	if err != nil {
+		return 32768
+	}
+	f := strings.Fields(string(b))
+	if len(f) == 0 {
+		return 32768
+	}
+	n, err := strconv.Atoi(f[0])
+	if err != nil {
+		return 32768
+	}
+	return n
 }
 
 // Addr is "127.0.0.1:port".
