@@ -56,9 +56,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	runCtx, stop := context.WithCancel(ctx)
 	defer stop()
 	g, gctx := errgroup.WithContext(runCtx)
-	var finite sync.WaitGroup // the scenario and the commands end on their own
+	var finite sync.WaitGroup // of the tasks that end on their own: scenario, commands
 	if cfg.actions != nil {
-		finite.Go(func() { scenario.Play(gctx, cfg.actions, readers, log) })
+		finite.Add(1)
+		g.Go(func() error {
+			defer finite.Done()
+			scenario.Play(gctx, cfg.actions, readers, log)
+			return nil
+		})
 	}
 	if cfg.commands != "" {
 		finite.Add(1)
@@ -74,9 +79,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if cfg.exit {
 		go func() { finite.Wait(); stop() }()
 	}
-	err = g.Wait()
-	finite.Wait()
-	if err != nil {
+	// Wait ends gctx: only tasks run by g may use it.
+	if err := g.Wait(); err != nil {
 		return err
 	}
 	if !cfg.exit {

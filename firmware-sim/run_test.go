@@ -61,17 +61,19 @@ func startSim(t *testing.T, args ...string) *simRun {
 func (s *simRun) expect(prefix string) string {
 	s.t.Helper()
 	timeout := time.After(patience)
+	var skipped []string
 	for {
 		select {
 		case l, ok := <-s.lines:
 			if !ok {
-				s.t.Fatalf("output ended before a line %q…", prefix)
+				s.t.Fatalf("output ended before a line %q… (after %q)", prefix, skipped)
 			}
 			if strings.HasPrefix(l, prefix) {
 				return l
 			}
+			skipped = append(skipped, l)
 		case <-timeout:
-			s.t.Fatalf("no line %q…", prefix)
+			s.t.Fatalf("no line %q… (after %q)", prefix, skipped)
 		}
 	}
 }
