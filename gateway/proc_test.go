@@ -17,7 +17,7 @@ import (
 	"timeclock/internal/daemontest"
 )
 
-// The gateway binary, built once per test run into a temporary directory.
+// The binaries, built once per test run into a temporary directory.
 var (
 	buildOnce sync.Once
 	buildDir  string
@@ -32,13 +32,14 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-func gatewayBinary(t testing.TB) string {
+// build compiles the gateway and firmware-sim (the test runs in gateway/).
+func build(t testing.TB) string {
 	t.Helper()
 	buildOnce.Do(func() {
 		if buildDir, buildErr = os.MkdirTemp("", "gateway-e2e-"); buildErr != nil {
 			return
 		}
-		out, err := exec.Command("go", "build", "-o", filepath.Join(buildDir, "gateway"), ".").CombinedOutput()
+		out, err := exec.Command("go", "build", "-o", buildDir+"/", ".", "../firmware-sim").CombinedOutput()
 		if err != nil {
 			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
 		}
@@ -46,8 +47,10 @@ func gatewayBinary(t testing.TB) string {
 	if buildErr != nil {
 		t.Fatal(buildErr)
 	}
-	return filepath.Join(buildDir, "gateway")
+	return buildDir
 }
+
+func gatewayBinary(t testing.TB) string { return filepath.Join(build(t), "gateway") }
 
 // gwProc is a gateway running as a real process, its JSON log in a file.
 type gwProc struct {

@@ -290,11 +290,11 @@ func TestRewriteReachesWindowAndSpool(t *testing.T) {
 				t.Fatalf("spooled tap %s not rewritten: %v", tp.ID, tp.Time)
 			}
 		}
+		r.stop() // the loop has returned: its window can be read
 		for _, e := range r.p.window {
 			if !e.tap.Time.Equal(time.Now().Add(shift)) {
 				t.Fatalf("window tap %s not rewritten", e.tap.ID)
 			}
 		}
-		r.stop()
 	})
 }
