@@ -84,8 +84,8 @@ type Config struct {
 	// OnRead receives each read. It runs on the loop's goroutine: while it
 	// runs, the reader is not polled.
 	OnRead func(Read)
-	// OnHealth, if set, is called on each change of health, on the loop's
-	// goroutine.
+	// OnHealth, if set, is called with the first health the loop finds
+	// and on each change, on the loop's goroutine.
 	OnHealth func(Health)
 	// Open opens the reader. Default: OpenSerial(Path, Kind, Logger).
 	Open func(ctx context.Context) (Device, error)
@@ -106,8 +106,9 @@ type Loop struct {
 	log *slog.Logger
 
 	mu      sync.Mutex
-	health  Health
-	holding string // the card on the reader, "" for none
+	health   Health
+	reported bool   // OnHealth has been told a health
+	holding  string // the card on the reader, "" for none
 	stats   Stats
 
 	// Loop goroutine only.
@@ -150,7 +151,7 @@ func New(cfg Config) (*Loop, error) {
 	return &Loop{cfg: cfg, log: log, health: HealthAbsent}, nil
 }
 
-// Health is the reader's current state.
+// Health is the reader's current state (absent until the first open).
 func (l *Loop) Health() Health {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -231,10 +232,10 @@ func (l *Loop) failed(ctx context.Context, h Health, msg string, err error) {
 
 func (l *Loop) setHealth(h Health, cause error) {
 	l.mu.Lock()
-	old := l.health
-	l.health = h
+	old, first := l.health, !l.reported
+	l.health, l.reported = h, true
 	l.mu.Unlock()
-	if old == h {
+	if old == h && !first {
 		return
 	}
 	if h == HealthOK {

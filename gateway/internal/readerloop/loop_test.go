@@ -211,11 +211,12 @@ func TestAbsentAtStart(t *testing.T) {
 		w := &world{}
 		h, stop := start(t, w)
 		defer stop()
-		step(t, h, "not plugged", nil, 3*time.Second, " | []")
+		step(t, h, "not plugged", nil, 3*time.Second, " | [absent]")
 		if got := h.loop.Health(); got != HealthAbsent {
 			t.Fatalf("Health() = %q, want absent", got)
 		}
-		step(t, h, "plugged", func(w *world) { w.plugged = true; w.card = a }, 1100*time.Millisecond, "felica:0000000000000001 | [ok]")
+		step(t, h, "plugged", func(w *world) { w.plugged = true; w.card = a }, 1100*time.Millisecond,
+			"felica:0000000000000001 | [absent ok]")
 	})
 }
 
