@@ -105,11 +105,11 @@ type Loop struct {
 	cfg Config
 	log *slog.Logger
 
-	mu      sync.Mutex
+	mu       sync.Mutex
 	health   Health
 	reported bool   // OnHealth has been told a health
 	holding  string // the card on the reader, "" for none
-	stats   Stats
+	stats    Stats
 
 	// Loop goroutine only.
 	misses   int
