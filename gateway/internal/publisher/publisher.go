@@ -160,6 +160,9 @@ func (p *Publisher) Run(ctx context.Context) error {
 			return nil
 		case id := <-p.acks:
 			if err := p.ack(ctx, id); err != nil {
+				if ctx.Err() != nil {
+					return nil // stopping; the answers come again
+				}
 				return err
 			}
 		case <-p.kick:

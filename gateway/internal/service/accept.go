@@ -27,8 +27,9 @@ func (s *Service) accept(r Read) {
 	st := s.trust.Stamp()
 	tap := spool.Tap{Reader: r.Reader, Card: r.Card, Dir: dir, Time: st.Wall, Synced: st.Synced, Mono: st.Boot,
 		OSBoot: st.OSBoot}
-	// The tap is recorded even if the gateway is stopping: it is half-way.
-	ids, err := s.sp.Append(context.WithoutCancel(context.Background()), tap)
+	// Not the service's context: a tap half-way to disk when the gateway
+	// stops is still recorded and confirmed.
+	ids, err := s.sp.Append(context.Background(), tap)
 	if err != nil {
 		s.m.failed.Inc()
 		s.log.Error("tap not recorded", "reader", r.Reader, "card", r.Card, "err", err)
