@@ -62,7 +62,7 @@ func (l Load) Run(ctx context.Context, t Target, log *slog.Logger) error {
 		}
 		i := rng.IntN(len(l.Readers))
 		a := Action{Reader: l.Readers[i].Name, Verb: Tap, Card: fits[i][rng.IntN(len(fits[i]))],
-			Hold: l.Hold/2 + time.Duration(rng.Int64N(int64(l.Hold)+1))}
+			Hold: (l.Hold/2 + time.Duration(rng.Int64N(int64(l.Hold)+1))).Round(time.Millisecond)}
 		if err := t.Apply(a); err != nil {
 			log.Warn("load tap failed", "action", a.String(), "err", err)
 		}
