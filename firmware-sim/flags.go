@@ -60,8 +60,8 @@ func parseFlags(args []string, getenv func(string) string, stdout io.Writer) (*c
 	if cfg.exit && *scenarioFile == "" && cfg.commands == "" {
 		return nil, usage(errors.New("-exit needs -scenario or -commands"))
 	}
-	if cfg.rate < 0 || *people < 1 {
-		return nil, usage(errors.New("-rate must be ≥ 0 and -pool ≥ 1"))
+	if cfg.rate < 0 || *people < 1 || cfg.hold <= 0 {
+		return nil, usage(errors.New("-rate must be ≥ 0, -pool ≥ 1 and -hold positive"))
 	}
 	if err := cfg.load(*scenarioFile, *cards, *people); err != nil {
 		return nil, err

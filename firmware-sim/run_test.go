@@ -200,6 +200,7 @@ func TestUsage(t *testing.T) {
 		{[]string{"-reader", "name=x kind=pn532", "extra"}, `unexpected argument "extra"`},
 		{[]string{"-reader", "name=x kind=pn532", "-log-level", "loud"}, "-log-level"},
 		{[]string{"-reader", "name=x kind=pn532", "-rate", "-1"}, "-rate"},
+		{[]string{"-reader", "name=x kind=pn532", "-hold", "0s"}, "-hold positive"},
 	} {
 		err := run(context.Background(), c.args, func(string) string { return "" }, io.Discard, io.Discard)
 		var ue usageError
