@@ -68,7 +68,8 @@ settle() {
 	wait "$pid" || status=$?
 	forget "$name"
 	if [ "$status" = 2 ]; then
-		say "$name: not available yet ($(grep -v '^=====' "$LOGS/$name.log" | grep -v '^$' | tail -n 1))"
+		# The first line this run wrote says why.
+		say "$name: not available yet: $(awk '/^===== /{why=""; next} why=="" && NF {why=$0} END {print why}' "$LOGS/$name.log")"
 		return 2
 	fi
 	say "$name exited at start (status $status); the end of $LOGS/$name.log:"
@@ -180,16 +181,27 @@ start_aggregator() {
 	settle aggregator
 }
 
+# The emulated entrance reader: an RC-S620S on a pseudo-terminal, reached
+# through the link .run/firmware-sim/entrance, with a random tap every 10 s
+# on average.
+READER_LINK=$RUN/firmware-sim/entrance
+
 start_firmware_sim() {
 	mkdir -p "$RUN/firmware-sim"
-	launch firmware-sim "$ROOT/bin/firmware-sim"
+	launch firmware-sim "$ROOT/bin/firmware-sim" \
+		-reader "name=entrance kind=rcs620s link=$READER_LINK" -rate 0.1
 	settle firmware-sim
 }
 
 start_gateway() {
 	mkdir -p "$RUN/gateway"
+	local reader=()
+	if [ -e "$READER_LINK" ]; then
+		reader=(-reader "name=entrance kind=rcs620s path=$READER_LINK")
+	fi
 	launch gateway "$ROOT/bin/gateway" run \
-		-spool-dir "$RUN/gateway" -broker "tcp://$MQTT_LISTEN"
+		-board demo -school demo-e01 -gateway gw-demo \
+		-spool-dir "$RUN/gateway" -broker "tcp://$MQTT_LISTEN" "${reader[@]}"
 	settle gateway
 }
 
