@@ -41,6 +41,9 @@ func exitCode(err error) int {
 }
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "history" {
+		return history(args[1:], stdout, stderr)
+	}
 	cfg, err := parseFlags(args, getenv, stdout)
 	if err != nil || cfg == nil {
 		return err // nil, nil: -h
