@@ -44,6 +44,7 @@ type Process struct {
 	exitErr error         // cmd.Wait's result, once done is closed
 	stopped bool          // a stop was asked for: an exit is expected
 	served  bool          // the current run became ready
+	gone    bool          // the current run's process group is empty: its id may be reused
 }
 
 // Start runs spec's program, waits until it is ready and returns it. The
@@ -80,10 +81,10 @@ func (p *Process) Pid() int {
 // stopped program does nothing.
 func (p *Process) Stop() {
 	p.mu.Lock()
-	cmd, done := p.cmd, p.done
+	cmd, done, gone := p.cmd, p.done, p.gone
 	p.stopped = true
 	p.mu.Unlock()
-	if cmd == nil {
+	if cmd == nil || gone {
 		return
 	}
 	pid := cmd.Process.Pid
@@ -113,6 +114,9 @@ func (p *Process) Stop() {
 		}
 		time.Sleep(pause)
 	}
+	p.mu.Lock()
+	p.gone = true
+	p.mu.Unlock()
 }
 
 // Restart stops the program and starts it again with the same arguments,
@@ -144,7 +148,7 @@ func (p *Process) start() {
 	}
 	done := make(chan struct{})
 	p.mu.Lock()
-	p.cmd, p.done, p.stopped, p.served = cmd, done, false, false
+	p.cmd, p.done, p.stopped, p.served, p.gone = cmd, done, false, false, false
 	p.mu.Unlock()
 	go func() {
 		err := cmd.Wait()

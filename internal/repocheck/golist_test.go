@@ -22,7 +22,6 @@ type pkg struct {
 	TestGoFiles    []string
 	Imports        []string
 	DepOnly        bool
-	Error          *struct{ Err string }
 }
 
 // goCmd runs the go command in dir and returns its standard output.
