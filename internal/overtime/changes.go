@@ -78,6 +78,9 @@ func (c *Changes) alert(si int, rule string, d civil.Date, lvl Level, raised boo
 }
 
 func (c *Changes) monthAlert(si int, r *Rule, m civil.Month, raised bool, num, den int64) {
+	if !c.track {
+		return
+	}
 	c.Alerts = append(c.Alerts, Alert{Staff: si, Rule: r.ID, Level: r.Level, Raised: raised, Month: m,
 		Value: float64(num) / float64(den), Threshold: float64(r.Threshold)})
 }

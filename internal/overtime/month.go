@@ -160,7 +160,7 @@ func (e *Engine) evaluateFrom(si int, mo civil.Month) {
 			}
 		}
 		st := &s.months[m-s.m0]
-		if diff := st.mask ^ mask; diff != 0 && e.cfg.TrackChanges {
+		if diff := st.mask ^ mask; diff != 0 && e.changes.track {
 			for ri := range e.cfg.Rules {
 				if diff&(1<<ri) == 0 {
 					continue
