@@ -150,7 +150,7 @@ func (p *Publisher) Run(ctx context.Context) error {
 	timer := time.NewTimer(0)
 	defer timer.Stop()
 	for {
-		if err := p.step(ctx); err != nil {
+		if err := p.step(); err != nil {
 			return err
 		}
 		wait := p.nextWake(time.Now())
@@ -178,7 +178,7 @@ func (p *Publisher) Run(ctx context.Context) error {
 }
 
 // step loads the window and sends what is due.
-func (p *Publisher) step(ctx context.Context) error {
+func (p *Publisher) step() error {
 	if err := p.fill(); err != nil {
 		return err
 	}
