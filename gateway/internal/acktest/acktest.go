@@ -119,6 +119,32 @@ func (a *Acker) WaitDistinct(ctx context.Context, n int) error {
 	}
 }
 
+// WaitIDs waits until every id in ids has arrived or ctx ends. Prefer it to
+// WaitDistinct when the sender may also send ids the test does not know of
+// (a tap spooled just before a SIGKILL whose log line was never written).
+func (a *Acker) WaitIDs(ctx context.Context, ids []string) error {
+	for {
+		a.mu.Lock()
+		missing := ""
+		for _, id := range ids {
+			if _, ok := a.taps[id]; !ok {
+				missing = id
+				break
+			}
+		}
+		a.mu.Unlock()
+		if missing == "" {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("acktest: tap %s has not arrived: %w", missing, ctx.Err())
+		case <-a.changed:
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
 // First returns the ids in order of first arrival.
 func (a *Acker) First() []string {
 	a.mu.Lock()

@@ -88,7 +88,15 @@ func New(cfg *config.Config, parts Parts, log *slog.Logger) (*Service, error) {
 	if err := os.MkdirAll(cfg.SpoolDir, 0o700); err != nil {
 		return nil, fmt.Errorf("spool dir: %w", err)
 	}
-	sp, err := spool.Open(filepath.Join(cfg.SpoolDir, "spool.db"), cfg.Gateway, 10*time.Second)
+	src := parts.Clock
+	if src == nil {
+		var err error
+		if src, err = clocktrust.NewSystem(); err != nil {
+			return nil, err
+		}
+	}
+	sp, err := spool.Open(filepath.Join(cfg.SpoolDir, "spool.db"), cfg.Gateway, 10*time.Second,
+		spool.FirstBoot(firstBoot(src)))
 	if err != nil {
 		return nil, err
 	}
@@ -104,13 +112,6 @@ func New(cfg *config.Config, parts Parts, log *slog.Logger) (*Service, error) {
 	for _, r := range cfg.Readers {
 		s.dirs[r.Name] = r.Dir
 		s.readers[r.Name] = "starting"
-	}
-	src := parts.Clock
-	if src == nil {
-		if src, err = clocktrust.NewSystem(); err != nil {
-			sp.Close()
-			return nil, err
-		}
 	}
 	mode := map[string]clocktrust.Mode{"kernel": clocktrust.ModeKernel, "assume": clocktrust.ModeAssume,
 		"untrusted": clocktrust.ModeUntrusted}[cfg.ClockSync]
@@ -196,4 +197,16 @@ func (s *Service) Run(ctx context.Context) error {
 		err = nil
 	}
 	return err
+}
+
+// firstBoot is the boot number a new spool file starts at: the wall clock in
+// Unix seconds when it looks set (after 2020), so ids of a wiped spool never
+// repeat those of the old one — a gateway restarts less often than once a
+// second. A Pi without a real-time clock and without fake-hwclock starts at 1.
+func firstBoot(src clocktrust.Source) uint32 {
+	wall, _ := src.Now()
+	if sec := wall.Unix(); sec > 1_577_836_800 && sec < 1<<32 {
+		return uint32(sec)
+	}
+	return 1
 }

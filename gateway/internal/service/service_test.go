@@ -133,7 +133,8 @@ func TestAcceptThenAnswer(t *testing.T) {
 	r := newRig(t, "-clock-sync", "assume")
 	r.s.accept(Read{Reader: "entrance", Card: "felica:0123456789abcdef", At: time.Now()})
 	acc := r.next(t, feedback.Accepted)
-	if acc.ID != "gw-t:1:000001" || acc.Dir != "in" || !acc.Synced {
+	// A new spool's first boot is the wall clock in Unix seconds (2026-06-01T07:00Z).
+	if acc.ID != "gw-t:1780297200:000001" || acc.Dir != "in" || !acc.Synced {
 		t.Fatalf("accepted %+v", acc)
 	}
 	sent := <-r.wire.sent

@@ -39,10 +39,11 @@ var (
 
 // Spool is an open spool file. Its methods are safe for concurrent use.
 type Spool struct {
-	db      *bolt.DB
-	gateway string
-	boot    uint32
-	depth   atomic.Int64
+	db        *bolt.DB
+	gateway   string
+	boot      uint32
+	firstBoot uint32
+	depth     atomic.Int64
 
 	mu         sync.Mutex
 	pending    []*request
@@ -65,7 +66,7 @@ type request struct {
 // id of this run can repeat one of an earlier run. A spool belongs to one
 // gateway; opening it under another name is refused, as the ids would lie.
 // Open fails after lockTimeout if another process holds the file.
-func Open(path, gateway string, lockTimeout time.Duration) (*Spool, error) {
+func Open(path, gateway string, lockTimeout time.Duration, opts ...Option) (*Spool, error) {
 	if !punch.ValidName(gateway) {
 		return nil, fmt.Errorf("spool: gateway name %q: want [a-z0-9-]{1,40}", gateway)
 	}
@@ -79,7 +80,10 @@ func Open(path, gateway string, lockTimeout time.Duration) (*Spool, error) {
 	if err != nil {
 		return nil, fmt.Errorf("spool: open %s: %w", path, err)
 	}
-	s := &Spool{db: db, gateway: gateway}
+	s := &Spool{db: db, gateway: gateway, firstBoot: 1}
+	for _, o := range opts {
+		o(s)
+	}
 	if err := db.Update(s.startBoot); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("spool: %s: %w", path, err)
@@ -102,7 +106,7 @@ func (s *Spool) startBoot(tx *bolt.Tx) error {
 	if g := meta.Get(keyGateway); g != nil && string(g) != s.gateway {
 		return fmt.Errorf("belongs to gateway %q, not %q", g, s.gateway)
 	}
-	var boot uint32
+	boot := s.firstBoot - 1
 	if b := meta.Get(keyBoot); b != nil {
 		if len(b) != 4 {
 			return errors.New("damaged boot counter")
@@ -131,6 +135,21 @@ func (s *Spool) startBoot(tx *bolt.Tx) error {
 		return err
 	}
 	return meta.Put(keyBoot, binary.BigEndian.AppendUint32(nil, s.boot))
+}
+
+// Option adjusts Open.
+type Option func(*Spool)
+
+// FirstBoot sets the boot number a new spool file starts at (default 1). The
+// gateway seeds it from the wall clock (Unix seconds), so a spool file that
+// was wiped or replaced never repeats the ids of the old one: the aggregator
+// would take a repeated id for a duplicate and drop that tap.
+func FirstBoot(n uint32) Option {
+	return func(s *Spool) {
+		if n > 0 {
+			s.firstBoot = n
+		}
+	}
 }
 
 // Boot returns the boot number of this run.

@@ -365,3 +365,24 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+func TestFirstBootSeedsANewSpoolOnly(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "spool.db")
+	s, err := Open(path, "gw-e01-a", time.Second, FirstBoot(1_780_297_200))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Boot() != 1_780_297_200 {
+		t.Errorf("first boot %d", s.Boot())
+	}
+	s.Close()
+	// An existing spool keeps counting from its own boot, whatever the seed.
+	s, err = Open(path, "gw-e01-a", time.Second, FirstBoot(5))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if s.Boot() != 1_780_297_201 {
+		t.Errorf("second boot %d, want 1780297201", s.Boot())
+	}
+}
