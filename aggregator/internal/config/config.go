@@ -49,7 +49,15 @@ type Config struct {
 	InfluxBatch    int    // points per write
 
 	HTTPListen string
-	Tokens     []Token
+	// Users is the users file of the API and the live page (package auth:
+	// user, role, scope and the SHA-256 of each token).
+	Users string
+	// Tokens are credentials given in-process (tests, embedding); a
+	// deployment lists its users in the Users file, which keeps no secret.
+	Tokens []Token
+
+	IngestRate  float64 // MQTT messages per second per gateway before they are deferred; 0: no limit
+	IngestBurst int     // messages a gateway may send at once above the rate
 
 	DayStartMin int           // the work day starts this many minutes after midnight JST
 	Debounce    time.Duration // taps of one card closer than this count once
@@ -60,11 +68,12 @@ type Config struct {
 	CheckConfig bool
 }
 
-// Token is one API credential: its role and the name the aggregator writes
-// as the author of what is done with it.
+// Token is a credential given in-process: its role, and a name that is both
+// the user (the author written on adjustments) and the scope (board id,
+// school id or staff id; an admin's is only a name).
 type Token struct {
 	Role   string // board, principal, staff, admin
-	Name   string // for staff: the staff_id
+	Name   string
 	Secret string
 }
 
@@ -86,7 +95,7 @@ func Parse(name string, args []string, getenv func(string) string, out io.Writer
 	c := &Config{}
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(out)
-	var file, boards, tokens, dayStart string
+	var file, boards, dayStart string
 	fs.StringVar(&file, "config", "", "optional file of `name = value` lines (flag names without the dash)")
 	fs.StringVar(&c.Data, "data", "data", "directory with schedules.csv, roster.csv and (optional) calendar.csv (FORMATS.md §3)")
 	fs.StringVar(&c.State, "state", "var/aggregator", "directory of the journal and the embedded broker's store")
@@ -111,7 +120,9 @@ func Parse(name string, args []string, getenv func(string) string, out io.Writer
 	fs.BoolVar(&c.InfluxCreateDB, "influx-create-db", true, "InfluxDB 1.8: create the database at start")
 	fs.IntVar(&c.InfluxBatch, "influx-batch", 5000, "points per InfluxDB write")
 	fs.StringVar(&c.HTTPListen, "http-listen", "127.0.0.1:8080", "listen address of /healthz, /readyz, /metrics and the API")
-	fs.StringVar(&tokens, "api-tokens", "", "API credentials: comma-separated `role:name=secret` (role board, principal, staff, admin)")
+	fs.StringVar(&c.Users, "users", "", "users `file` of the API and the live page: user,role,scope,token_sha256 (create it with: aggregator users add)")
+	fs.Float64Var(&c.IngestRate, "ingest-rate", 100, "MQTT messages per second a gateway may send; more are deferred (acknowledged, not answered: the gateway sends them again). 0: no limit")
+	fs.IntVar(&c.IngestBurst, "ingest-burst", 2000, "messages a gateway may send at once above -ingest-rate (a backlog after an outage)")
 	fs.StringVar(&dayStart, "day-start", "04:00", "time of day the work day starts (JST)")
 	fs.DurationVar(&c.Debounce, "debounce", 60*time.Second, "taps of one card closer than this count once")
 	fs.DurationVar(&c.ReloadEvery, "reload-every", 10*time.Second, "how often the reference files are checked for changes (SIGHUP reloads at once)")
@@ -149,9 +160,6 @@ func Parse(name string, args []string, getenv func(string) string, out io.Writer
 	}
 	c.Boards = splitList(boards)
 	var err error
-	if c.Tokens, err = ParseTokens(tokens); err != nil {
-		return nil, err
-	}
 	if c.DayStartMin, err = parseClock(dayStart); err != nil {
 		return nil, fmt.Errorf("-day-start: %w", err)
 	}
@@ -208,28 +216,6 @@ func splitList(s string) []string {
 		}
 	}
 	return out
-}
-
-// ParseTokens reads comma-separated `role:name=secret` credentials.
-func ParseTokens(s string) ([]Token, error) {
-	var out []Token
-	for _, item := range splitList(s) {
-		rn, secret, ok := strings.Cut(item, "=")
-		role, name, ok2 := strings.Cut(rn, ":")
-		if !ok || !ok2 || role == "" || name == "" || secret == "" {
-			return nil, fmt.Errorf("-api-tokens: %q: want role:name=secret", redact(item))
-		}
-		out = append(out, Token{Role: role, Name: name, Secret: secret})
-	}
-	return out, nil
-}
-
-// redact keeps a credential's secret out of error messages.
-func redact(item string) string {
-	if i := strings.IndexByte(item, '='); i >= 0 {
-		return item[:i+1] + "…"
-	}
-	return item
 }
 
 func parseClock(s string) (int, error) {
@@ -311,18 +297,29 @@ func (c *Config) Validate() error {
 	if _, _, err := net.SplitHostPort(c.HTTPListen); err != nil {
 		add("-http-listen: %v", err)
 	}
+	if c.Users != "" {
+		if _, err := os.Stat(c.Users); err != nil {
+			add("-users: %v", err)
+		}
+	}
 	secrets := map[string]bool{}
 	for _, t := range c.Tokens {
 		if !oneOf(t.Role, Roles...) {
-			add("-api-tokens: role %q: want one of %s", t.Role, strings.Join(Roles, ", "))
+			add("tokens: role %q: want one of %s", t.Role, strings.Join(Roles, ", "))
 		}
 		if len(t.Secret) < 16 {
-			add("-api-tokens: the secret of %s:%s is shorter than 16 characters", t.Role, t.Name)
+			add("tokens: the secret of %s:%s is shorter than 16 characters", t.Role, t.Name)
 		}
 		if secrets[t.Secret] {
-			add("-api-tokens: the secret of %s:%s is used twice", t.Role, t.Name)
+			add("tokens: the secret of %s:%s is used twice", t.Role, t.Name)
 		}
 		secrets[t.Secret] = true
+	}
+	if c.IngestRate < 0 || c.IngestRate > 1e6 {
+		add("-ingest-rate: %v outside 0–1000000", c.IngestRate)
+	}
+	if c.IngestRate > 0 && (c.IngestBurst < 1 || c.IngestBurst > 1_000_000) {
+		add("-ingest-burst: %d outside 1–1000000", c.IngestBurst)
 	}
 	if c.Debounce < 0 || c.Debounce > time.Hour {
 		add("-debounce: %v outside 0–1h", c.Debounce)

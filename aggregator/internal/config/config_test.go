@@ -73,7 +73,7 @@ func TestParseErrors(t *testing.T) {
 			[]string{"bad.conf:1: unknown setting", "bad.conf:2: want name = value", "bad.conf:3: debounce"}},
 		{"missing file", []string{"-config", filepath.Join(dir, "none")}, nil, []string{"config file"}},
 		{"bad env", nil, map[string]string{"TIMECLOCK_INFLUX_BATCH": "many"}, []string{"TIMECLOCK_INFLUX_BATCH"}},
-		{"bad token", []string{"-api-tokens", "admin=hunter2hunter2"}, nil, []string{"want role:name=secret"}},
+		{"bad rate", []string{"-ingest-rate", "fast"}, nil, []string{"-ingest-rate"}},
 		{"bad day start", []string{"-day-start", "25:00"}, nil, []string{"-day-start"}},
 		{"stray argument", []string{"extra"}, nil, []string{"unexpected arguments"}},
 	}
@@ -97,27 +97,37 @@ func TestParseErrors(t *testing.T) {
 
 func TestValidate(t *testing.T) {
 	data := dataDir(t)
+	users := filepath.Join(t.TempDir(), "users.csv")
+	os.WriteFile(users, []byte("user,role,scope,token_sha256\n"), 0o640)
+	tokens := func(ts ...Token) func(*Config) { return func(c *Config) { c.Tokens = ts } }
 	tests := []struct {
-		name string
-		args []string
-		want []string // empty: valid
+		name   string
+		args   []string
+		want   []string // empty: valid
+		mutate func(*Config)
 	}{
-		{"defaults with data", nil, nil},
-		{"influx 1.8", []string{"-influx-url", "http://127.0.0.1:8086", "-influx-db", "tc"}, nil},
-		{"influx 2.x", []string{"-influx-url", "http://127.0.0.1:8086", "-influx-org", "o", "-influx-bucket", "b", "-influx-token", "t"}, nil},
-		{"influx without target", []string{"-influx-url", "http://127.0.0.1:8086"}, []string{"needs -influx-db"}},
-		{"influx both", []string{"-influx-url", "http://x:1", "-influx-db", "a", "-influx-bucket", "b"}, []string{"exclude each other"}},
-		{"influx 2 partial", []string{"-influx-url", "http://x:1", "-influx-token", "t"}, []string{"needs -influx-org"}},
-		{"bad influx url", []string{"-influx-url", "ftp://x", "-influx-db", "a"}, []string{"-influx-url"}},
-		{"bad mqtt url", []string{"-mqtt-url", "http://x:1"}, []string{"scheme"}},
-		{"bad board", []string{"-boards", "Nakatsu"}, []string{"not a board id"}},
-		{"cert without key", []string{"-mqtt-url", "ssl://x:8883", "-mqtt-cert", "c.pem"}, []string{"go together"}},
-		{"short secret", []string{"-api-tokens", "admin:ops=short"}, []string{"shorter than 16"}},
-		{"bad role", []string{"-api-tokens", "root:ops=0123456789abcdef"}, []string{"role \"root\""}},
-		{"reused secret", []string{"-api-tokens", "admin:a=0123456789abcdef,board:b=0123456789abcdef"}, []string{"used twice"}},
-		{"bad listen", []string{"-http-listen", "8080"}, []string{"-http-listen"}},
-		{"bad log", []string{"-log-level", "loud"}, []string{"-log-level"}},
-		{"no data", []string{"-data", filepath.Join(data, "none")}, []string{"-data"}},
+		{"defaults with data", nil, nil, nil},
+		{"influx 1.8", []string{"-influx-url", "http://127.0.0.1:8086", "-influx-db", "tc"}, nil, nil},
+		{"influx 2.x", []string{"-influx-url", "http://127.0.0.1:8086", "-influx-org", "o", "-influx-bucket", "b", "-influx-token", "t"}, nil, nil},
+		{"influx without target", []string{"-influx-url", "http://127.0.0.1:8086"}, []string{"needs -influx-db"}, nil},
+		{"influx both", []string{"-influx-url", "http://x:1", "-influx-db", "a", "-influx-bucket", "b"}, []string{"exclude each other"}, nil},
+		{"influx 2 partial", []string{"-influx-url", "http://x:1", "-influx-token", "t"}, []string{"needs -influx-org"}, nil},
+		{"bad influx url", []string{"-influx-url", "ftp://x", "-influx-db", "a"}, []string{"-influx-url"}, nil},
+		{"bad mqtt url", []string{"-mqtt-url", "http://x:1"}, []string{"scheme"}, nil},
+		{"bad board", []string{"-boards", "Nakatsu"}, []string{"not a board id"}, nil},
+		{"cert without key", []string{"-mqtt-url", "ssl://x:8883", "-mqtt-cert", "c.pem"}, []string{"go together"}, nil},
+		{"users file", []string{"-users", users}, nil, nil},
+		{"users file missing", []string{"-users", users + ".none"}, []string{"-users"}, nil},
+		{"no rate limit", []string{"-ingest-rate", "0", "-ingest-burst", "0"}, nil, nil},
+		{"negative rate", []string{"-ingest-rate", "-1"}, []string{"-ingest-rate"}, nil},
+		{"no burst", []string{"-ingest-burst", "0"}, []string{"-ingest-burst"}, nil},
+		{"short secret", nil, []string{"shorter than 16"}, tokens(Token{"admin", "ops", "short"})},
+		{"bad role", nil, []string{"role \"root\""}, tokens(Token{"root", "ops", "0123456789abcdef"})},
+		{"reused secret", nil, []string{"used twice"},
+			tokens(Token{"admin", "a", "0123456789abcdef"}, Token{"board", "b", "0123456789abcdef"})},
+		{"bad listen", []string{"-http-listen", "8080"}, []string{"-http-listen"}, nil},
+		{"bad log", []string{"-log-level", "loud"}, []string{"-log-level"}, nil},
+		{"no data", []string{"-data", filepath.Join(data, "none")}, []string{"-data"}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -125,6 +135,9 @@ func TestValidate(t *testing.T) {
 			c, err := Parse("serve", args, func(string) string { return "" }, io.Discard)
 			if err != nil {
 				t.Fatal(err)
+			}
+			if tt.mutate != nil {
+				tt.mutate(c)
 			}
 			err = c.Validate()
 			if len(tt.want) == 0 {
@@ -146,7 +159,7 @@ func TestValidate(t *testing.T) {
 }
 
 func FuzzConfigFile(f *testing.F) {
-	f.Add("influx-url = http://x:1\n# c\nboards = a,b\napi-tokens = admin:ops=0123456789abcdef\n")
+	f.Add("influx-url = http://x:1\n# c\nboards = a,b\nusers = /etc/timeclock/users.csv\ningest-rate = 2.5\n")
 	f.Add("=\n\"\"=\"\"\nconfig = x\n")
 	f.Fuzz(func(t *testing.T, body string) {
 		path := filepath.Join(t.TempDir(), "c.conf")
@@ -158,10 +171,8 @@ func FuzzConfigFile(f *testing.F) {
 			return
 		}
 		c.Validate() // must not panic, whatever it says
-		for _, tok := range c.Tokens {
-			if tok.Role == "" || tok.Name == "" || tok.Secret == "" {
-				t.Fatalf("token with an empty part from %q: %+v", body, tok)
-			}
+		if len(c.Tokens) > 0 {
+			t.Fatalf("credentials from a file %q: %+v (a file names a users file, never a secret)", body, c.Tokens)
 		}
 	})
 }
