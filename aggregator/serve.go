@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"time"
 
+	"timeclock/aggregator/internal/auth"
 	"timeclock/aggregator/internal/config"
 	"timeclock/aggregator/internal/service"
 	"timeclock/internal/roster"
@@ -37,8 +38,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	return s.Run(ctx)
 }
 
-// checkConfig loads the reference files as serve would and reports every
-// problem; exit status 1 if there is one.
+// checkConfig loads the reference files and the users file as serve would
+// and reports every problem; exit status 1 if there is one.
 func checkConfig(cfg *config.Config, stdout io.Writer) error {
 	data, errs := roster.LoadDir(cfg.Data)
 	for _, e := range errs {
@@ -47,8 +48,23 @@ func checkConfig(cfg *config.Config, stdout io.Writer) error {
 	if data == nil || len(errs) > 0 {
 		return exitError{code: 1, err: fmt.Errorf("reference data in %s: %d problem(s)", cfg.Data, len(errs))}
 	}
-	fmt.Fprintf(stdout, "configuration ok: %d staff, %d schools, broker %s, influx %s\n", data.Len(),
-		len(data.Schools()), orDefault(cfg.MQTTURL, "embedded on "+cfg.BrokerListen), orDefault(cfg.InfluxURL, "off"))
+	var list []auth.User
+	if cfg.Users != "" {
+		var err error
+		if list, err = auth.ReadUsers(cfg.Users); err != nil {
+			fmt.Fprintln(stdout, err)
+			return exitError{code: 1, err: fmt.Errorf("users file %s unusable", cfg.Users)}
+		}
+	}
+	for _, u := range list {
+		if !auth.OnRoster(u.Role, u.Scope, data) {
+			fmt.Fprintf(stdout, "%s: user %s: the %s scope %q is not on the roster: they would see nothing\n",
+				cfg.Users, u.Name, u.Role, u.Scope)
+		}
+	}
+	fmt.Fprintf(stdout, "configuration ok: %d staff, %d schools, %d users, broker %s, influx %s\n", data.Len(),
+		len(data.Schools()), len(list)+len(cfg.Tokens), orDefault(cfg.MQTTURL, "embedded on "+cfg.BrokerListen),
+		orDefault(cfg.InfluxURL, "off"))
 	return nil
 }
 

@@ -7,13 +7,17 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"strconv"
+	"time"
 
 	"timeclock/aggregator/internal/ingest"
 	"timeclock/aggregator/internal/journal"
 	"timeclock/internal/civil"
+	"timeclock/internal/overtime"
 	"timeclock/internal/punch"
+	"timeclock/internal/roster"
 )
 
 // adjustmentIn is the body of POST /api/v1/adjustments: the adjustment of
@@ -39,39 +43,58 @@ type adjustmentOut struct {
 	Event     punch.Adjustment `json:"adjustment"`
 }
 
-const maxBody = 64 << 10
+// MaxBody bounds the body of a POST: an adjustment is a few hundred bytes.
+const MaxBody = 16 << 10
+
+// bodyTimeout bounds the time a client may take to send its body.
+const bodyTimeout = 10 * time.Second
 
 func (a *API) postAdjustment(w http.ResponseWriter, r *http.Request, p Principal) {
-	in, err := decodeAdjustment(io.LimitReader(r.Body, maxBody))
-	if err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
+	// With the page's cookie, JSON only: a cross-site form cannot send it
+	// without the browser asking first (CORS), so another site cannot post
+	// with a visitor's cookie. A bearer header cannot be forged that way.
+	if r.Header.Get("Authorization") == "" {
+		if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/json" {
+			a.refuse(w, http.StatusUnsupportedMediaType, "Content-Type must be application/json")
+			return
+		}
+	}
+	http.NewResponseController(w).SetReadDeadline(time.Now().Add(bodyTimeout))
+	in, err := decodeAdjustment(http.MaxBytesReader(w, r.Body, MaxBody))
+	var tooLarge *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooLarge):
+		a.refuse(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("body larger than %d bytes", MaxBody))
+		return
+	case err != nil:
+		a.refuse(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	if p.Role == RoleStaff && in.Staff != p.Name {
-		writeError(w, http.StatusForbidden, "staff may enter adjustments for themselves only")
+	if !a.mayAdjust(p, in.Staff) {
+		a.refuse(w, http.StatusForbidden, "staff "+in.Staff+" is not in your scope")
 		return
 	}
 	now := a.d.Now()
 	adj := punch.Adjustment{ID: in.ID, Staff: in.Staff, Kind: punch.Kind(in.Kind), Minutes: in.Minutes, Time: in.Time,
-		Dir: punch.Dir(in.Dir), Target: in.Target, Author: p.Name, Reason: in.Reason, Created: now.In(civil.JST)}
+		Dir: punch.Dir(in.Dir), Target: in.Target, Author: p.User, Reason: in.Reason, Created: now.In(civil.JST)}
 	if adj.ID == "" {
 		adj.ID = newAdjustmentID(now.UnixNano())
 	}
 	if adj.Kind != punch.KindRetract || in.Date != "" {
 		if adj.Date, err = civil.Parse(in.Date); err != nil {
-			writeError(w, http.StatusUnprocessableEntity, "date: "+err.Error())
+			a.refuse(w, http.StatusUnprocessableEntity, "date: "+err.Error())
 			return
 		}
 	}
 	if err := adj.Validate(now); err != nil {
-		writeError(w, http.StatusUnprocessableEntity, err.Error())
+		a.refuse(w, http.StatusUnprocessableEntity, err.Error())
 		return
 	}
 	ev := punch.Event{Type: punch.TypeAdjustment, Adjustment: adj}
-	res := a.d.Submit(r.Context(), ev, a.checkRetract)
+	res := a.d.Submit(r.Context(), ev, checkRetract)
 	switch {
 	case res.Err != nil && ingest.IsRefused(res.Err):
-		writeError(w, http.StatusUnprocessableEntity, res.Err.Error())
+		a.refuse(w, http.StatusUnprocessableEntity, res.Err.Error())
 	case res.Err != nil:
 		a.d.Log.Error("adjustment not journaled", "id", adj.ID, "err", res.Err)
 		writeError(w, http.StatusServiceUnavailable, "the adjustment could not be journaled; retry with the same id")
@@ -96,34 +119,32 @@ func decodeAdjustment(r io.Reader) (adjustmentIn, error) {
 	return in, nil
 }
 
+// mayAdjust reports whether p may enter adjustments for staff: an admin for
+// anyone on the roster, a principal for the staff of their school, a staff
+// member for themselves.
+func (a *API) mayAdjust(p Principal, staff string) bool {
+	switch p.Role {
+	case RoleAdmin:
+		return true // an unknown staff id is refused by the engine, with its reason
+	case RoleStaff:
+		return p.Scope == staff
+	case RolePrincipal:
+		ok := false
+		a.d.Engine().View(func(_ *overtime.Engine, data *roster.Data) {
+			if si, found := data.StaffIndex(staff); found {
+				ok = p.SeesStaff(&data.Staff()[si])
+			}
+		})
+		return ok
+	}
+	return false
+}
+
 // checkRetract runs in the journal transaction: a retract must name a
 // journaled adjustment of the same staff member that is not itself a retract.
 // It also puts the retract on the target's work date.
-func (a *API) checkRetract(w *journal.Writer, ev *punch.Event) error {
-	adj := &ev.Adjustment
-	if adj.Kind != punch.KindRetract {
-		return nil
-	}
-	seq, ok := w.Lookup(adj.Target)
-	if !ok {
-		return fmt.Errorf("target %q: no such adjustment", adj.Target)
-	}
-	kind, data, ok := w.Get(seq)
-	if !ok || kind != journal.KindAdjustment {
-		return fmt.Errorf("target %q is not an adjustment", adj.Target)
-	}
-	t, err := journal.DecodeEvent(data)
-	if err != nil {
-		return err
-	}
-	if t.Event.Adjustment.Staff != adj.Staff {
-		return fmt.Errorf("target %q is an adjustment of %s, not of %s", adj.Target, t.Event.Adjustment.Staff, adj.Staff)
-	}
-	if t.Event.Adjustment.Kind == punch.KindRetract {
-		return fmt.Errorf("target %q is a retract: enter the adjustment again instead", adj.Target)
-	}
-	adj.Date = t.Event.Adjustment.Date
-	return nil
+func checkRetract(w *journal.Writer, ev *punch.Event) error {
+	return w.ResolveRetract(&ev.Adjustment)
 }
 
 // newAdjustmentID makes an id unique without coordination: the time and

@@ -1,26 +1,42 @@
 // Package api serves the aggregator's HTTP endpoints: /healthz, /readyz,
 // Prometheus /metrics, and the JSON API under /api/v1 — a staff member's
-// month, school and board summaries, alerts, rejected payloads, and POST of
-// adjustments (validated, journaled and applied by the engine, with the
-// author taken from the credential).
+// month, school and board summaries, alerts, rejected payloads, what each
+// gateway sent, and POST of adjustments (validated, journaled and applied by
+// the engine, with the author taken from the credential).
 //
-// Authentication is a static bearer token per role from the configuration
-// (board, principal, staff, admin); what each role may see is decided here
-// per endpoint. Board views show aggregates only.
+// Every endpoint but the health checks needs a bearer token (package auth);
+// its role and scope decide, per endpoint, what the caller sees:
+//
+//	endpoint                                  admin  board        principal          staff
+//	GET  /metrics                             yes    -            -                  -
+//	GET  /api/v1/staff/{staff}/months/{m}     yes    -            staff of school    self
+//	GET  /api/v1/schools/{school}/months/{m}  yes    -            own school         -
+//	GET  /api/v1/boards/{board}/months/{m}    yes    own board    board of school    -
+//	GET  /api/v1/alerts                       all    counts, own  own school         own
+//	GET  /api/v1/rejected, journal, ingest    yes    -            -                  -
+//	POST /api/v1/adjustments                  yes    -            staff of school    self
+//
+// No token is 401, a role or scope that does not reach is 403. Board views
+// show aggregates only, and hide the figures of every group of fewer than
+// MinGroup staff — and of as many more groups as it takes so that none can
+// be computed back from a total. A token is accepted in the Authorization
+// header (or the live page's cookie), never in the URL, which ends up in
+// logs. Request bodies are bounded and parsed strictly; every refusal is
+// counted in timeclock_http_refused_total.
 package api
 
 import (
 	"context"
-	"crypto/subtle"
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
-	"timeclock/aggregator/internal/config"
+	"timeclock/aggregator/internal/auth"
 	"timeclock/aggregator/internal/engine"
 	"timeclock/aggregator/internal/ingest"
 	"timeclock/aggregator/internal/journal"
@@ -34,13 +50,20 @@ type Deps struct {
 	Open        func() []journal.Alert // raised alerts
 	Journal     *journal.Journal
 	Submit      func(ctx context.Context, ev punch.Event, check func(*journal.Writer, *punch.Event) error) ingest.Result
-	Tokens      []config.Token
+	Auth        Authenticator
+	Gateways    func() []ingest.GatewayStats // what each gateway sent
+	Limits      ingest.Limits                // each gateway's allowance
 	Now         func() time.Time
 	DayStartMin int
 	Ready       func() []string // what keeps the service from being ready; empty when ready
 	InfluxLag   func() uint64   // journal records not yet written to InfluxDB
 	Metrics     *metrics.Metrics
 	Log         *slog.Logger
+}
+
+// Authenticator tells who sent a request (auth.Store).
+type Authenticator interface {
+	Authenticate(r *http.Request) (auth.Principal, bool)
 }
 
 // API is the HTTP handler set.
@@ -51,13 +74,16 @@ type API struct {
 // New returns the API over d.
 func New(d Deps) *API { return &API{d: d} }
 
-// Role names.
+// Role names (auth's).
 const (
-	RoleBoard     = "board"
-	RolePrincipal = "principal"
-	RoleStaff     = "staff"
-	RoleAdmin     = "admin"
+	RoleBoard     = auth.RoleBoard
+	RolePrincipal = auth.RolePrincipal
+	RoleStaff     = auth.RoleStaff
+	RoleAdmin     = auth.RoleAdmin
 )
+
+// Principal is the caller (auth's).
+type Principal = auth.Principal
 
 // Register mounts the endpoints on mux.
 func (a *API) Register(mux *http.ServeMux) {
@@ -66,13 +92,17 @@ func (a *API) Register(mux *http.ServeMux) {
 		w.Write([]byte("ok\n"))
 	})
 	mux.HandleFunc("GET /readyz", a.readyz)
-	mux.Handle("GET /metrics", promhttp.HandlerFor(a.d.Metrics.Registry, promhttp.HandlerOpts{}))
+	metrics := promhttp.HandlerFor(a.d.Metrics.Registry, promhttp.HandlerOpts{})
+	mux.Handle("GET /metrics", a.auth(func(w http.ResponseWriter, r *http.Request, _ Principal) {
+		metrics.ServeHTTP(w, r)
+	}, RoleAdmin))
 	mux.Handle("GET /api/v1/staff/{staff}/months/{month}", a.auth(a.staffMonth, RoleAdmin, RolePrincipal, RoleStaff))
 	mux.Handle("GET /api/v1/schools/{school}/months/{month}", a.auth(a.schoolMonth, RoleAdmin, RolePrincipal))
 	mux.Handle("GET /api/v1/boards/{board}/months/{month}", a.auth(a.boardMonth, RoleAdmin, RolePrincipal, RoleBoard))
-	mux.Handle("GET /api/v1/alerts", a.auth(a.alerts, RoleAdmin, RolePrincipal, RoleBoard))
+	mux.Handle("GET /api/v1/alerts", a.auth(a.alerts, RoleAdmin, RolePrincipal, RoleBoard, RoleStaff))
 	mux.Handle("GET /api/v1/rejected", a.auth(a.rejected, RoleAdmin))
 	mux.Handle("GET /api/v1/journal", a.auth(a.journal, RoleAdmin))
+	mux.Handle("GET /api/v1/ingest", a.auth(a.ingest, RoleAdmin))
 	mux.Handle("POST /api/v1/adjustments", a.auth(a.postAdjustment, RoleAdmin, RolePrincipal, RoleStaff))
 }
 
@@ -85,51 +115,32 @@ func (a *API) readyz(w http.ResponseWriter, _ *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"ready": true})
 }
 
-// Principal is the caller, as its credential says.
-type Principal struct {
-	Role, Name string
-}
-
-type ctxKey struct{}
-
-// auth wraps h: the bearer token must belong to one of roles.
+// auth wraps h: the request must carry a token of one of roles. The scope
+// is h's to check.
 func (a *API) auth(h func(http.ResponseWriter, *http.Request, Principal), roles ...string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p, ok := a.principal(r)
-		if !ok {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="timeclock"`)
-			writeError(w, http.StatusUnauthorized, "a valid bearer token is required")
+		if r.URL.Query().Has("token") {
+			a.refuse(w, http.StatusBadRequest, "send the token in the Authorization header, not in the URL")
 			return
 		}
-		for _, role := range roles {
-			if p.Role == role {
-				h(w, r, p)
-				return
-			}
+		p, ok := a.d.Auth.Authenticate(r)
+		if !ok {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="timeclock"`)
+			a.refuse(w, http.StatusUnauthorized, "a valid bearer token is required")
+			return
 		}
-		writeError(w, http.StatusForbidden, "role "+p.Role+" may not do this")
+		if !slices.Contains(roles, p.Role) {
+			a.refuse(w, http.StatusForbidden, "role "+p.Role+" may not do this")
+			return
+		}
+		h(w, r, p)
 	})
 }
 
-func (a *API) principal(r *http.Request) (Principal, bool) {
-	const prefix = "Bearer "
-	h := r.Header.Get("Authorization")
-	if len(h) <= len(prefix) || h[:len(prefix)] != prefix {
-		return Principal{}, false
-	}
-	secret := []byte(h[len(prefix):])
-	found := -1
-	// Compare with every token, in constant time each, so the timing does
-	// not tell which (or whether one) matched.
-	for i, t := range a.d.Tokens {
-		if subtle.ConstantTimeCompare(secret, []byte(t.Secret)) == 1 {
-			found = i
-		}
-	}
-	if found < 0 {
-		return Principal{}, false
-	}
-	return Principal{Role: a.d.Tokens[found].Role, Name: a.d.Tokens[found].Name}, true
+// refuse answers an error and counts the refusal.
+func (a *API) refuse(w http.ResponseWriter, status int, msg string) {
+	a.d.Metrics.APIRefused.WithLabelValues(strconv.Itoa(status)).Inc()
+	writeError(w, status, msg)
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -64,10 +64,10 @@ func (a *API) today() civil.Date {
 	return d
 }
 
-func monthOf(w http.ResponseWriter, r *http.Request) (civil.Month, bool) {
+func (a *API) monthOf(w http.ResponseWriter, r *http.Request) (civil.Month, bool) {
 	mo, err := civil.ParseMonth(r.PathValue("month"))
 	if err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
+		a.refuse(w, http.StatusBadRequest, err.Error())
 		return 0, false
 	}
 	return mo, true
@@ -75,16 +75,16 @@ func monthOf(w http.ResponseWriter, r *http.Request) (civil.Month, bool) {
 
 func (a *API) staffMonth(w http.ResponseWriter, r *http.Request, p Principal) {
 	id := r.PathValue("staff")
-	if p.Role == RoleStaff && p.Name != id {
-		writeError(w, http.StatusForbidden, "staff may read only their own record")
+	if p.Role == RoleStaff && p.Scope != id {
+		a.refuse(w, http.StatusForbidden, "staff may read only their own record")
 		return
 	}
-	mo, ok := monthOf(w, r)
+	mo, ok := a.monthOf(w, r)
 	if !ok {
 		return
 	}
 	var v monthView
-	found := false
+	found, allowed := false, false
 	today := a.today()
 	a.d.Engine().View(func(core *overtime.Engine, data *roster.Data) {
 		si, ok := data.StaffIndex(id)
@@ -92,16 +92,24 @@ func (a *API) staffMonth(w http.ResponseWriter, r *http.Request, p Principal) {
 			return
 		}
 		found = true
+		if allowed = p.SeesStaff(&data.Staff()[si]); !allowed {
+			return
+		}
 		v = month(core, data, si, mo, today)
 		for d := range core.Days(si, mo.First(), mo.Last()) {
 			v.Days = append(v.Days, day(d))
 		}
 	})
-	if !found {
+	switch {
+	case !found && p.Role == RoleAdmin:
 		writeError(w, http.StatusNotFound, "no staff "+id+" on the roster")
-		return
+	case !allowed:
+		// Unknown and out of scope look the same: the answer does not tell
+		// which staff ids exist elsewhere.
+		a.refuse(w, http.StatusForbidden, "staff "+id+" is not in your scope")
+	default:
+		writeJSON(w, http.StatusOK, v)
 	}
-	writeJSON(w, http.StatusOK, v)
 }
 
 func month(core *overtime.Engine, data *roster.Data, si int, mo civil.Month, today civil.Date) monthView {
@@ -143,9 +151,13 @@ type schoolView struct {
 
 // schoolMonth lists the month of every staff member of a school (for its
 // principal), without the days.
-func (a *API) schoolMonth(w http.ResponseWriter, r *http.Request, _ Principal) {
+func (a *API) schoolMonth(w http.ResponseWriter, r *http.Request, p Principal) {
 	school := r.PathValue("school")
-	mo, ok := monthOf(w, r)
+	if !p.SeesSchool(school) {
+		a.refuse(w, http.StatusForbidden, "school "+school+" is not in your scope")
+		return
+	}
+	mo, ok := a.monthOf(w, r)
 	if !ok {
 		return
 	}
@@ -183,29 +195,34 @@ type boardView struct {
 	Alerts map[string]int `json:"open_alerts"` // raised alerts by rule, board-wide
 }
 
-// boardMonth shows the board's monthly table (DOMAIN.md §6): groups smaller
-// than MinGroup show only their headcount.
-func (a *API) boardMonth(w http.ResponseWriter, r *http.Request, _ Principal) {
+// boardMonth shows the board's monthly table (DOMAIN.md §6): groups whose
+// figures would tell about fewer than MinGroup staff show only their
+// headcount (see suppress).
+func (a *API) boardMonth(w http.ResponseWriter, r *http.Request, p Principal) {
 	board := r.PathValue("board")
-	mo, ok := monthOf(w, r)
+	mo, ok := a.monthOf(w, r)
 	if !ok {
 		return
 	}
 	v := boardView{Board: board, Month: mo.String(), Groups: []groupView{}, Alerts: map[string]int{}}
-	a.d.Engine().View(func(core *overtime.Engine, _ *roster.Data) {
+	allowed := false
+	a.d.Engine().View(func(core *overtime.Engine, data *roster.Data) {
+		if allowed = p.SeesBoard(data, board); !allowed {
+			return
+		}
 		for _, row := range core.BoardMonths(mo, mo) {
 			if row.Board != board {
 				continue
 			}
-			g := groupView{SchoolType: row.SchoolType, Role: row.Role, Headcount: row.Headcount}
-			if row.Headcount < MinGroup {
-				g.Suppressed = true
-			} else {
-				g.Over45, g.SharePct, g.MeanMin, g.Buckets = row.Over45, row.SharePct(), row.MeanMin(), row.Buckets
-			}
-			v.Groups = append(v.Groups, g)
+			v.Groups = append(v.Groups, groupView{SchoolType: row.SchoolType, Role: row.Role, Headcount: row.Headcount,
+				Over45: row.Over45, SharePct: row.SharePct(), MeanMin: row.MeanMin(), Buckets: row.Buckets})
 		}
 	})
+	if !allowed {
+		a.refuse(w, http.StatusForbidden, "board "+board+" is not in your scope")
+		return
+	}
+	suppress(v.Groups)
 	for _, al := range a.d.Open() {
 		if al.Board == board {
 			v.Alerts[al.Rule]++
@@ -214,13 +231,32 @@ func (a *API) boardMonth(w http.ResponseWriter, r *http.Request, _ Principal) {
 	writeJSON(w, http.StatusOK, v)
 }
 
-// alerts lists the raised alerts; board tokens get counts per rule only.
+// alerts lists the raised alerts, filtered by ?board= and ?school=, within
+// the caller's scope: a board gets the counts per rule of its own board
+// only, a principal their school's alerts, a staff member their own.
 func (a *API) alerts(w http.ResponseWriter, r *http.Request, p Principal) {
 	board, school := r.URL.Query().Get("board"), r.URL.Query().Get("school")
+	staff := ""
+	switch p.Role {
+	case RoleBoard:
+		if (board != "" && board != p.Scope) || school != "" {
+			a.refuse(w, http.StatusForbidden, "a board reads the counts of its own board, not of a school")
+			return
+		}
+		board = p.Scope
+	case RolePrincipal:
+		if school != "" && school != p.Scope {
+			a.refuse(w, http.StatusForbidden, "school "+school+" is not in your scope")
+			return
+		}
+		school = p.Scope
+	case RoleStaff:
+		staff = p.Scope
+	}
 	var out []journal.Alert
 	counts := map[string]int{}
 	for _, al := range a.d.Open() {
-		if (board != "" && al.Board != board) || (school != "" && al.School != school) {
+		if (board != "" && al.Board != board) || (school != "" && al.School != school) || (staff != "" && al.Staff != staff) {
 			continue
 		}
 		out = append(out, al)
@@ -241,7 +277,7 @@ func (a *API) rejected(w http.ResponseWriter, r *http.Request, _ Principal) {
 	limit, ok1 := queryInt(r, "limit", 100, 1, 1000)
 	before, ok2 := queryInt(r, "before", 0, 0, 1<<62)
 	if !ok1 || !ok2 {
-		writeError(w, http.StatusBadRequest, "limit must be 1–1000 and before a sequence number")
+		a.refuse(w, http.StatusBadRequest, "limit must be 1–1000 and before a sequence number")
 		return
 	}
 	rs, err := a.d.Journal.Rejected(uint64(before), limit)

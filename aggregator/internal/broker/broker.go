@@ -23,6 +23,9 @@ import (
 	"github.com/mochi-mqtt/server/v2/packets"
 )
 
+// MaxPacket bounds an MQTT packet the broker accepts.
+const MaxPacket = 64 << 10
+
 // Broker is an embedded MQTT broker with its listener bound.
 type Broker struct {
 	srv *mqtt.Server
@@ -41,6 +44,10 @@ func New(addr, dir string, log *slog.Logger) (*Broker, error) {
 	// Queued taps must never expire: a gateway deleted them from its spool
 	// when the broker acknowledged them.
 	caps.MaximumMessageExpiryInterval = 0
+	// A tap or status is well under a kilobyte: a client sending a larger
+	// packet is disconnected before the broker stores it. (The ingest
+	// rejects payloads over ingest.MaxPayload, counted and kept.)
+	caps.MaximumPacketSize = MaxPacket
 	srv := mqtt.New(&mqtt.Options{
 		Capabilities: caps,
 		Logger:       log.With("part", "broker"),

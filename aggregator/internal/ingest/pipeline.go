@@ -10,6 +10,13 @@
 // is delivered again by the broker; the journal is idempotent on the event
 // id, so nothing is lost and nothing is counted twice. A duplicate tap is
 // answered again, so the gateway can release it.
+//
+// Input from the gateways is bounded: a payload larger than MaxPayload is
+// rejected unparsed, and each gateway has an allowance of messages (Limits)
+// beyond which its taps are deferred — acknowledged but neither journaled
+// nor answered, so that the gateway sends them again later. Every
+// rejection and deferral is counted per gateway (Gateways) and in the
+// metrics.
 package ingest
 
 import (
@@ -76,21 +83,29 @@ type Pipeline struct {
 	in       chan Message
 	reqs     chan request
 	maxBatch int
+	gw       *gateways
 
 	fb  []byte
 	buf []byte
 }
 
-// New returns a pipeline accepting taps of boards.
-func New(j *journal.Journal, core Core, pub Publisher, boards []string, now func() time.Time,
+// New returns a pipeline accepting taps of boards, each gateway within lim.
+func New(j *journal.Journal, core Core, pub Publisher, boards []string, lim Limits, now func() time.Time,
 	log *slog.Logger, m *metrics.Metrics) *Pipeline {
 	bm := map[string]bool{}
 	for _, b := range boards {
 		bm[b] = true
 	}
 	return &Pipeline{j: j, core: core, pub: pub, boards: bm, now: now, log: log.With("part", "ingest"), m: m,
-		in: make(chan Message, 8192), reqs: make(chan request, 64), maxBatch: 4096}
+		in: make(chan Message, 8192), reqs: make(chan request, 64), maxBatch: 4096, gw: newGateways(lim)}
 }
+
+// Limits returns the allowance of each gateway.
+func (p *Pipeline) Limits() Limits { return p.gw.lim }
+
+// Gateways returns what each gateway sent (the gateways seen since the
+// start), sorted by board, school and gateway.
+func (p *Pipeline) Gateways() []GatewayStats { return p.gw.stats() }
 
 // Deliver queues an MQTT message. It blocks while the queue is full, which
 // holds back the broker's deliveries (back-pressure) instead of dropping.
@@ -169,8 +184,9 @@ type outcome struct {
 	feedbackTopic string
 	fb            punch.Feedback
 	answer        bool
-	result        string // accepted, duplicate, rejected, status
+	result        string // accepted, duplicate, rejected, deferred, status
 	rejectKind    string
+	leaf          string // of a deferred message
 }
 
 func (p *Pipeline) process(batch []Message) error {
@@ -200,6 +216,9 @@ func (p *Pipeline) process(batch []Message) error {
 		if o.result != "status" {
 			p.m.Events.WithLabelValues(o.result).Inc()
 		}
+		if o.result == "deferred" {
+			p.m.Deferred.WithLabelValues(o.leaf).Inc()
+		}
 		if o.rejectKind != "" {
 			p.m.Rejected.WithLabelValues(o.rejectKind).Inc()
 		}
@@ -227,12 +246,22 @@ func (p *Pipeline) message(w *journal.Writer, msg *Message, now time.Time) (outc
 	if !ok {
 		return p.reject(w, msg, "topic", "not a gateway topic", Topic{}, false)
 	}
-	switch t.Leaf {
-	case "status":
-		return p.status(w, msg, t, now)
-	case "punch":
-	default:
+	if t.Leaf != "punch" && t.Leaf != "status" {
 		return p.reject(w, msg, "topic", "not a punch or status topic", t, false)
+	}
+	if ok, warn := p.gw.admit(t, now); !ok {
+		if warn {
+			p.log.Warn("gateway over its rate: messages deferred (the gateway sends taps again)",
+				"board", t.Board, "school", t.School, "gateway", t.Gateway, "leaf", t.Leaf,
+				"rate", p.gw.lim.Rate, "burst", p.gw.lim.Burst)
+		}
+		return outcome{result: "deferred", leaf: t.Leaf}, nil
+	}
+	if len(msg.Payload) > MaxPayload {
+		return p.reject(w, msg, "size", fmt.Sprintf("payload of %d bytes (at most %d)", len(msg.Payload), MaxPayload), t, false)
+	}
+	if t.Leaf == "status" {
+		return p.status(w, msg, t, now)
 	}
 	if !p.boards[t.Board] {
 		return p.reject(w, msg, "board", fmt.Sprintf("board %q is not served here", t.Board), t, true)
@@ -320,6 +349,7 @@ func (p *Pipeline) reject(w *journal.Writer, msg *Message, kind, reason string, 
 		return outcome{}, err
 	}
 	p.log.Warn("payload rejected", "topic", msg.Topic, "kind", kind, "reason", reason)
+	p.gw.rejected(t)
 	o := outcome{result: "rejected", rejectKind: kind}
 	if answer {
 		var probe struct {

@@ -65,6 +65,17 @@ const maxKind = 16
 // ErrClosed is returned after Close.
 var ErrClosed = errors.New("journal: closed")
 
+// ErrLocked is returned by Open when another process holds the journal (a
+// running aggregator) for longer than the lock timeout.
+var ErrLocked = errors.New("journal: in use by another process")
+
+// FileName is the journal's file in the aggregator's state directory.
+const FileName = "journal.db"
+
+// DefaultLockTimeout is how long Open waits for another process to let go
+// of the journal.
+const DefaultLockTimeout = 5 * time.Second
+
 // Journal is an open journal file. It is safe for concurrent use: writes are
 // serialised by bbolt, reads run in parallel with them.
 type Journal struct {
@@ -76,13 +87,18 @@ type Journal struct {
 	changed  chan struct{} // closed and replaced on every commit that appended
 }
 
-// Open opens or creates the journal at path, creating its directory.
-func Open(path string) (*Journal, error) {
+// Open opens or creates the journal at path, creating its directory. It
+// waits DefaultLockTimeout for another process holding it.
+func Open(path string) (*Journal, error) { return OpenTimeout(path, DefaultLockTimeout) }
+
+// OpenTimeout is Open waiting at most lockTimeout for another process
+// holding the journal; then it fails with ErrLocked.
+func OpenTimeout(path string, lockTimeout time.Duration) (*Journal, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
 		return nil, fmt.Errorf("journal: %w", err)
 	}
 	db, err := bolt.Open(path, 0o640, &bolt.Options{
-		Timeout: 5 * time.Second, // another aggregator holds the file: fail instead of waiting forever
+		Timeout: lockTimeout, // another aggregator holds the file: fail instead of waiting forever
 		// The freelist is written with every commit (an append-only log
 		// frees few pages, so it is small) rather than rebuilt on open by
 		// reading every page, which would slow the restart.
@@ -91,6 +107,9 @@ func Open(path string) (*Journal, error) {
 		// once rather than page fault by page fault.
 		MmapFlags: mmapFlags,
 	})
+	if errors.Is(err, bolt.ErrTimeout) {
+		return nil, fmt.Errorf("%w: %s (is the aggregator running?)", ErrLocked, path)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("journal: open %s: %w", path, err)
 	}

@@ -2,8 +2,11 @@ package journal
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
+
+	"timeclock/internal/punch"
 )
 
 // Alert is an alert transition the engine reported (KindAlert). Alerts are
@@ -82,4 +85,37 @@ func DecodeReload(b []byte) (Reload, error) {
 		return r, fmt.Errorf("%w: reload: %v", ErrCorrupt, err)
 	}
 	return r, nil
+}
+
+// ErrNoTarget is the error of a retract whose target is not journaled.
+var ErrNoTarget = errors.New("no such adjustment")
+
+// ResolveRetract checks, inside the write transaction, that the retract adj
+// names a journaled adjustment of the same staff member that is not itself
+// a retract, and puts adj on the target's work date. Any other adjustment
+// passes unchanged.
+func (w *Writer) ResolveRetract(adj *punch.Adjustment) error {
+	if adj.Kind != punch.KindRetract {
+		return nil
+	}
+	seq, ok := w.Lookup(adj.Target)
+	if !ok {
+		return fmt.Errorf("target %q: %w", adj.Target, ErrNoTarget)
+	}
+	kind, data, ok := w.Get(seq)
+	if !ok || kind != KindAdjustment {
+		return fmt.Errorf("target %q is not an adjustment", adj.Target)
+	}
+	t, err := DecodeEvent(data)
+	if err != nil {
+		return err
+	}
+	if t.Event.Adjustment.Staff != adj.Staff {
+		return fmt.Errorf("target %q is an adjustment of %s, not of %s", adj.Target, t.Event.Adjustment.Staff, adj.Staff)
+	}
+	if t.Event.Adjustment.Kind == punch.KindRetract {
+		return fmt.Errorf("target %q is a retract: enter the adjustment again instead", adj.Target)
+	}
+	adj.Date = t.Event.Adjustment.Date
+	return nil
 }

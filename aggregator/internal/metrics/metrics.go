@@ -12,8 +12,10 @@ import (
 type Metrics struct {
 	Registry *prometheus.Registry
 
-	Events         *prometheus.CounterVec // by result: accepted, duplicate, rejected
+	Events         *prometheus.CounterVec // by result: accepted, duplicate, rejected, deferred
 	Rejected       *prometheus.CounterVec // by kind of rejection
+	Deferred       *prometheus.CounterVec // by topic leaf: messages over a gateway's rate
+	APIRefused     *prometheus.CounterVec // HTTP requests refused, by status code
 	JournalCommit  prometheus.Histogram   // seconds per group commit
 	IngestBatch    prometheus.Histogram   // messages per group commit
 	InfluxWrite    prometheus.Histogram   // seconds per successful write
@@ -32,12 +34,20 @@ func New() *Metrics {
 		Registry: prometheus.NewRegistry(),
 		Events: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "timeclock_events_total",
-			Help: "Events received over MQTT, by result (accepted, duplicate, rejected).",
+			Help: "Events received over MQTT, by result (accepted, duplicate, rejected, deferred).",
 		}, []string{"result"}),
 		Rejected: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "timeclock_events_rejected_total",
 			Help: "Rejected payloads by kind of fault.",
 		}, []string{"kind"}),
+		Deferred: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "timeclock_ingest_deferred_total",
+			Help: "MQTT messages over their gateway's rate: acknowledged, neither journaled nor answered (a gateway sends an unanswered tap again), by topic leaf.",
+		}, []string{"leaf"}),
+		APIRefused: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "timeclock_http_refused_total",
+			Help: "HTTP API requests refused, by status code (400 bad request, 401 no valid token, 403 role or scope, 413 too large, 415 not JSON, 422 invalid).",
+		}, []string{"code"}),
 		JournalCommit: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "timeclock_journal_commit_seconds",
 			Help:    "Duration of a journal group commit (including fsync).",
@@ -75,17 +85,23 @@ func New() *Metrics {
 		}),
 		Reloads: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "timeclock_reference_reloads_total",
-			Help: "Reloads of the roster, schedules and calendar, by result.",
+			Help: "Reloads of the roster, schedules and calendar, and of the users file, by result.",
 		}, []string{"result"}),
 	}
 	m.Registry.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		m.Events, m.Rejected, m.JournalCommit, m.IngestBatch, m.InfluxWrite, m.InfluxPoints, m.InfluxErrors,
+		m.Events, m.Rejected, m.Deferred, m.APIRefused, m.JournalCommit, m.IngestBatch, m.InfluxWrite, m.InfluxPoints, m.InfluxErrors,
 		m.InfluxRefused, m.Feedback, m.FeedbackErrors, m.Reloads,
 	)
-	for _, r := range []string{"accepted", "duplicate", "rejected"} {
+	for _, r := range []string{"accepted", "duplicate", "rejected", "deferred"} {
 		m.Events.WithLabelValues(r)
+	}
+	for _, l := range []string{"punch", "status"} {
+		m.Deferred.WithLabelValues(l)
+	}
+	for _, c := range []string{"400", "401", "403", "413", "415", "422"} {
+		m.APIRefused.WithLabelValues(c)
 	}
 	return m
 }

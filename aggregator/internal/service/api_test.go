@@ -37,8 +37,8 @@ func TestAPI(t *testing.T) {
 		boardTok  = "board-secret-0123456"
 		staff1    = "staff-t0001-secret-01"
 	)
-	cfg.Tokens = append(cfg.Tokens, config.Token{Role: "principal", Name: "principal-e00", Secret: principal},
-		config.Token{Role: "board", Name: "nakatsu-boe", Secret: boardTok},
+	cfg.Tokens = append(cfg.Tokens, config.Token{Role: "principal", Name: "nakatsu-e00", Secret: principal},
+		config.Token{Role: "board", Name: "nakatsu", Secret: boardTok},
 		config.Token{Role: "staff", Name: "T0001", Secret: staff1})
 	s := start(t, cfg)
 	base := "http://" + s.HTTPAddr()
@@ -61,12 +61,13 @@ func TestAPI(t *testing.T) {
 		{"unknown staff", "GET", "/api/v1/staff/T9999/months/" + month, adminToken, "", 404, ""},
 		{"bad month", "GET", "/api/v1/staff/T0001/months/2026-13", adminToken, "", 400, ""},
 		{"rejected is admin only", "GET", "/api/v1/rejected", principal, "", 403, ""},
-		{"adjustment", "POST", "/api/v1/adjustments", principal, adj("adj-t1", "T0001", "offsite", 120), 201, `"author": "principal-e00"`},
+		{"adjustment", "POST", "/api/v1/adjustments", principal, adj("adj-t1", "T0001", "offsite", 120), 201, `"author": "nakatsu-e00"`},
 		{"same id again", "POST", "/api/v1/adjustments", principal, adj("adj-t1", "T0001", "offsite", 120), 200, `"duplicate": true`},
 		{"staff for self", "POST", "/api/v1/adjustments", staff1, adj("adj-t2", "T0001", "telework", 30), 201, `"author": "T0001"`},
 		{"staff for another", "POST", "/api/v1/adjustments", staff1, adj("adj-t3", "T0002", "telework", 30), 403, ""},
 		{"board may not post", "POST", "/api/v1/adjustments", boardTok, adj("adj-t4", "T0001", "telework", 30), 403, ""},
-		{"unknown staff refused", "POST", "/api/v1/adjustments", principal, adj("adj-t5", "T9999", "offsite", 10), 422, "unknown staff"},
+		{"unknown staff refused", "POST", "/api/v1/adjustments", adminToken, adj("adj-t5", "T9999", "offsite", 10), 422, "unknown staff"},
+		{"principal: unknown staff is out of scope", "POST", "/api/v1/adjustments", principal, adj("adj-t8", "T9999", "offsite", 10), 403, ""},
 		{"bad kind", "POST", "/api/v1/adjustments", principal, adj("adj-t6", "T0001", "holiday", 10), 422, "kind"},
 		{"zero minutes", "POST", "/api/v1/adjustments", principal, adj("adj-t7", "T0001", "offsite", 0), 422, "minutes"},
 		{"unknown field", "POST", "/api/v1/adjustments", principal, `{"staff":"T0001","author":"me"}`, 400, "unknown field"},

@@ -151,7 +151,7 @@ func TestEndToEnd(t *testing.T) {
 			if rej.Total != 3 || strings.Join(kinds, ",") != "topic,version,syntax" {
 				t.Errorf("rejected %d %v, want 3 topic,version,syntax", rej.Total, kinds)
 			}
-			_, metrics := get(t, "http://"+s.HTTPAddr()+"/metrics", "")
+			_, metrics := get(t, "http://"+s.HTTPAddr()+"/metrics", adminToken)
 			for _, m := range []string{
 				`timeclock_events_total{result="accepted"} 3`,
 				`timeclock_events_total{result="duplicate"} 1`,

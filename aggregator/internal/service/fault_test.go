@@ -133,8 +133,9 @@ func TestKillMidBurst(t *testing.T) {
 	f := newFixture(t, staff)
 	state := t.TempDir()
 	httpAddr := daemontest.Addr(daemontest.FreePort(t))
+	// No rate limit: the test publishes faster than any gateway would.
 	args, _ := json.Marshal([]string{"-data", f.dir, "-state", state, "-mqtt-url", broker.URL(),
-		"-http-listen", httpAddr, "-api-tokens", "admin:ops=" + adminToken, "-log-level", "warn"})
+		"-http-listen", httpAddr, "-users", usersFile(t, adminToken), "-ingest-rate", "0", "-log-level", "warn"})
 	logf, _ := os.Create(filepath.Join(t.TempDir(), "child.log"))
 	startChild := func() *exec.Cmd {
 		cmd := exec.Command(os.Args[0], "-test.run=^$")
@@ -276,7 +277,7 @@ func TestRosterReload(t *testing.T) {
 	writeFile(t, filepath.Join(f.dir, "roster.csv"), "staff_id,name\nbroken\n")
 	s.Reload()
 	eventually(t, "the refused reload counted", func() (bool, string) {
-		_, m := get(t, "http://"+s.HTTPAddr()+"/metrics", "")
+		_, m := get(t, "http://"+s.HTTPAddr()+"/metrics", adminToken)
 		return strings.Contains(m, `timeclock_reference_reloads_total{result="error"} 1`), "no error reload in metrics"
 	})
 	getJSON(t, "http://"+s.HTTPAddr()+"/api/v1/staff/T0001/months/"+month, &v)

@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -17,6 +18,7 @@ import (
 	paho "github.com/eclipse/paho.mqtt.golang"
 	"golang.org/x/sync/errgroup"
 
+	"timeclock/aggregator/internal/auth"
 	"timeclock/aggregator/internal/config"
 	"timeclock/internal/civil"
 	"timeclock/internal/daemontest"
@@ -102,6 +104,14 @@ func baseConfig(t testing.TB, f fixture, mqttURL, influxURL string) *config.Conf
 		ReloadEvery: time.Hour, LogLevel: "info", LogFormat: "text",
 		Tokens: []config.Token{{Role: "admin", Name: "ops", Secret: adminToken}},
 	}
+}
+
+// usersFile writes a users file with one admin, ops, holding token.
+func usersFile(t testing.TB, token string) string {
+	path := filepath.Join(t.TempDir(), "users.csv")
+	h := auth.HashToken(token)
+	writeFile(t, path, "user,role,scope,token_sha256\nops,admin,,"+hex.EncodeToString(h[:])+"\n")
+	return path
 }
 
 func dbName(influxURL string) string {

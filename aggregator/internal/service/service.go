@@ -1,7 +1,8 @@
 // Package service assembles `aggregator serve`: the journal, the engine
 // rebuilt from it, the embedded broker (when no broker URL is configured),
-// the MQTT ingest, the InfluxDB sink, the HTTP server with health, metrics
-// and the JSON API, the reload of the reference files and the date ticker.
+// the MQTT ingest, the InfluxDB sink, the HTTP server with health, metrics,
+// the JSON API and the live page behind one set of users, the reload of the
+// reference files and of the users file, and the date ticker.
 // Every part has Run(ctx) and they run together in one errgroup: when one
 // fails, all stop, each after finishing what it has in hand.
 package service
@@ -20,6 +21,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"timeclock/aggregator/internal/api"
+	"timeclock/aggregator/internal/auth"
 	"timeclock/aggregator/internal/broker"
 	"timeclock/aggregator/internal/config"
 	"timeclock/aggregator/internal/influxsink"
@@ -47,6 +49,7 @@ type Service struct {
 	pipe    *ingest.Pipeline
 	sink    *influxsink.Sink
 	feed    *journalfeed.Feed // the live page's view of the journal
+	users   *auth.Store
 	writer  *influxsink.Writer
 	httpLn  net.Listener
 	http    *http.Server
@@ -76,6 +79,17 @@ func New(cfg *config.Config, log *slog.Logger, now func() time.Time) (s *Service
 		return nil, fmt.Errorf("reference data in %s unusable: %w", cfg.Data, errors.Join(errs...))
 	}
 	s.files = statFiles(cfg.Data)
+	if s.users, err = newUsers(cfg); err != nil {
+		return nil, err
+	}
+	if s.users.Len() == 0 {
+		log.Warn("no users: the API and the live page refuse every request (aggregator users add)")
+	}
+	for _, p := range s.users.Users() {
+		if !auth.OnRoster(p.Role, p.Scope, data) {
+			log.Warn("user's scope is not on the roster: they see nothing", "user", p.User, "role", p.Role, "scope", p.Scope)
+		}
+	}
 	boards := cfg.Boards
 	if len(boards) == 0 {
 		boards = rosterBoards(data)
@@ -83,7 +97,7 @@ func New(cfg *config.Config, log *slog.Logger, now func() time.Time) (s *Service
 	if len(boards) == 0 {
 		return nil, errors.New("no boards to serve: set -boards or list staff in roster.csv")
 	}
-	if s.j, err = journal.Open(filepath.Join(cfg.State, "journal.db")); err != nil {
+	if s.j, err = journal.Open(filepath.Join(cfg.State, journal.FileName)); err != nil {
 		return nil, err
 	}
 	oc := overtime.DefaultConfig()
@@ -112,7 +126,11 @@ func New(cfg *config.Config, log *slog.Logger, now func() time.Time) (s *Service
 	// The client publishes feedback, the pipeline needs the publisher: tie
 	// them through a small forwarder.
 	fwd := &publisher{}
-	s.pipe = ingest.New(s.j, s.live, fwd, boards, now, log, s.m)
+	var lim ingest.Limits
+	if cfg.IngestRate > 0 {
+		lim = ingest.Limits{Rate: cfg.IngestRate, Burst: cfg.IngestBurst}
+	}
+	s.pipe = ingest.New(s.j, s.live, fwd, boards, lim, now, log, s.m)
 	s.mqtt, err = ingest.NewClient(ingest.MQTTConfig{URL: s.mqttURL, ClientID: cfg.MQTTClientID, User: cfg.MQTTUser,
 		Password: cfg.MQTTPassword, CA: cfg.MQTTCA, Cert: cfg.MQTTCert, Key: cfg.MQTTKey, Boards: boards,
 		Share: cfg.MQTTShare}, s.pipe, log, s.m)
@@ -131,22 +149,57 @@ func New(cfg *config.Config, log *slog.Logger, now func() time.Time) (s *Service
 		log.Warn("no -influx-url: the InfluxDB series are not written")
 	}
 
+	s.m.Gauge("timeclock_api_users", "Users holding a token of the API and the live page.",
+		func() float64 { return float64(s.users.Len()) })
 	s.mux = http.NewServeMux()
-	api.New(api.Deps{Engine: s.live.Engine, Open: s.live.Open, Journal: s.j, Submit: s.pipe.Submit, Tokens: cfg.Tokens,
-		Now: now, DayStartMin: cfg.DayStartMin, Ready: s.ready, InfluxLag: s.InfluxLag, Metrics: s.m,
-		Log: log}).Register(s.mux)
+	api.New(api.Deps{Engine: s.live.Engine, Open: s.live.Open, Journal: s.j, Submit: s.pipe.Submit, Auth: s.users,
+		Gateways: s.pipe.Gateways, Limits: s.pipe.Limits(), Now: now, DayStartMin: cfg.DayStartMin, Ready: s.ready,
+		InfluxLag: s.InfluxLag, Metrics: s.m, Log: log}).Register(s.mux)
 	if s.feed, err = journalfeed.New(s.j, log); err != nil {
 		return nil, err
 	}
 	s.mux.Handle("/", web.New(web.Deps{Engine: web.ViewFunc(func(fn func(*overtime.Engine, *roster.Data)) {
 		s.live.Engine().View(fn)
-	}), Gateways: s.feed, Alerts: s.feed, Taps: s.feed, Auth: web.NewTokenAuth(cfg.Tokens), Now: now,
+	}), Gateways: s.feed, Alerts: s.feed, Taps: s.feed, Auth: webAuth{s.users}, Now: now,
 		DayStartMin: cfg.DayStartMin, Log: log}))
 	if s.httpLn, err = net.Listen("tcp", cfg.HTTPListen); err != nil {
 		return nil, fmt.Errorf("http: %w", err)
 	}
-	s.http = &http.Server{Handler: s.mux, ReadHeaderTimeout: 10 * time.Second}
+	s.http = &http.Server{Handler: s.mux, ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: maxHeaderBytes,
+		IdleTimeout: 2 * time.Minute}
 	return s, nil
+}
+
+// maxHeaderBytes bounds a request's header (net/http's default is 1 MiB).
+const maxHeaderBytes = 32 << 10
+
+// newUsers reads the users file and adds the in-process credentials.
+func newUsers(cfg *config.Config) (*auth.Store, error) {
+	static := make([]auth.User, 0, len(cfg.Tokens))
+	for _, t := range cfg.Tokens {
+		u := auth.User{Name: t.Name, Role: t.Role, Scope: t.Name, Hash: auth.HashToken(t.Secret)}
+		if t.Role == auth.RoleAdmin {
+			u.Scope = ""
+		}
+		static = append(static, u)
+	}
+	return auth.NewStore(cfg.Users, static)
+}
+
+// webAuth gives the live page the API's users: its Name is the scope (an
+// admin's: the user).
+type webAuth struct{ s *auth.Store }
+
+func (a webAuth) Authenticate(r *http.Request) (web.Principal, bool) {
+	p, ok := a.s.Authenticate(r)
+	if !ok {
+		return web.Principal{}, false
+	}
+	name := p.Scope
+	if p.Role == auth.RoleAdmin {
+		name = p.User
+	}
+	return web.Principal{Role: p.Role, Name: name}, true
 }
 
 type publisher struct{ c *ingest.Client }

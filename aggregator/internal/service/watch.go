@@ -31,10 +31,10 @@ func statFiles(dir string) fileState {
 	return st
 }
 
-// watch reloads the reference files when they change (checked every
-// -reload-every), on SIGHUP and on Reload, and tells the engine the date
-// once a minute (missing_punch is raised for incomplete days once they are
-// past).
+// watch reloads the reference files and the users file when they change
+// (checked every -reload-every), on SIGHUP and on Reload, and tells the
+// engine the date once a minute (missing_punch is raised for incomplete
+// days once they are past).
 func (s *Service) watch(ctx context.Context) error {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
@@ -49,18 +49,35 @@ func (s *Service) watch(ctx context.Context) error {
 		case <-ctx.Done():
 			return nil
 		case <-hup:
-			s.log.Info("SIGHUP: reloading the reference files")
+			s.log.Info("SIGHUP: reloading the reference files and the users")
 			s.doReload(ctx)
+			s.reloadUsers(true)
 		case <-s.reload:
 			s.doReload(ctx)
+			s.reloadUsers(true)
 		case <-check.C:
 			if st := statFiles(s.cfg.Data); st != s.files {
 				s.log.Info("reference files changed: reloading")
 				s.doReload(ctx)
 			}
+			s.reloadUsers(false)
 		case <-minute.C:
 			s.advance(ctx)
 		}
+	}
+}
+
+// reloadUsers re-reads the users file if it changed (or always, with
+// force). A broken file is refused and the users in force stay.
+func (s *Service) reloadUsers(force bool) {
+	changed, err := s.users.Reload(force)
+	switch {
+	case err != nil:
+		s.log.Error("users not reloaded: the users in force stay", "file", s.users.Path(), "err", err)
+		s.m.Reloads.WithLabelValues("error").Inc()
+	case changed:
+		s.log.Info("users reloaded", "file", s.users.Path(), "users", s.users.Len())
+		s.m.Reloads.WithLabelValues("ok").Inc()
 	}
 }
 

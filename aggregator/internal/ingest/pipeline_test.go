@@ -1,0 +1,282 @@
+package ingest
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"timeclock/aggregator/internal/engine"
+	"timeclock/aggregator/internal/journal"
+	"timeclock/aggregator/internal/metrics"
+	"timeclock/internal/civil"
+	"timeclock/internal/overtime"
+	"timeclock/internal/punch"
+	"timeclock/internal/roster"
+)
+
+// names are the roster's display names: none may leave the aggregator over
+// MQTT.
+var names = []string{"山田 花子", "Alice Example", "田中太郎"}
+
+func testRoster(t testing.TB) *roster.Data {
+	t.Helper()
+	var b strings.Builder
+	b.WriteString("staff_id,name,role,board,school,school_type,schedule,cards,start_date,end_date\n")
+	for i, n := range names {
+		fmt.Fprintf(&b, "T%04d,%s,teacher,nakatsu,nakatsu-e01,elementary,std,felica:%016x,2026-04-01,\n", i+1, n, i+1)
+	}
+	data, errs := roster.Load(strings.NewReader("schedule,days,start,end,break_min\nstd,Mon Tue Wed Thu Fri,08:15,16:45,45\n"),
+		strings.NewReader(b.String()), strings.NewReader("date,scope,kind,value,note\n"))
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	return data
+}
+
+type core struct{ *engine.Engine }
+
+func (core) Alerts(time.Time) []journal.Alert { return nil }
+
+type published struct{ topic, payload string }
+
+type recorder struct {
+	mu  sync.Mutex
+	out []published
+}
+
+func (r *recorder) Publish(topic string, payload []byte) {
+	r.mu.Lock()
+	r.out = append(r.out, published{topic, string(payload)})
+	r.mu.Unlock()
+}
+
+func (r *recorder) all() []published {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]published(nil), r.out...)
+}
+
+// clock is the pipeline's time, moved by the test.
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *clock) Now() time.Time          { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+func (c *clock) Advance(d time.Duration) { c.mu.Lock(); c.now = c.now.Add(d); c.mu.Unlock() }
+
+type harness struct {
+	p     *Pipeline
+	j     *journal.Journal
+	pub   *recorder
+	clock *clock
+	m     *metrics.Metrics
+}
+
+func newHarness(t *testing.T, lim Limits) *harness {
+	t.Helper()
+	j, err := journal.Open(filepath.Join(t.TempDir(), journal.FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { j.Close() })
+	eng, err := engine.New(testRoster(t), overtime.DefaultConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &harness{j: j, pub: &recorder{}, clock: &clock{now: time.Date(2026, 6, 15, 19, 0, 0, 0, civil.JST)}, m: metrics.New()}
+	h.p = New(j, core{eng}, h.pub, []string{"nakatsu"}, lim, h.clock.Now, slog.New(slog.DiscardHandler), h.m)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- h.p.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	})
+	return h
+}
+
+// send delivers the messages and returns once each is acknowledged and
+// the pipeline has finished with it (feedback published).
+func (h *harness) send(t *testing.T, msgs ...Message) {
+	t.Helper()
+	var wg sync.WaitGroup
+	for _, m := range msgs {
+		wg.Add(1)
+		m.Ack = wg.Done
+		m.Received = h.clock.Now()
+		h.p.Deliver(context.Background(), m)
+	}
+	wg.Wait()
+	// A job runs after the batches before it: their feedback is out.
+	if res := h.p.Do(context.Background(), func() (journal.Kind, []byte, error) { return 0, nil, nil }); res.Err != nil {
+		t.Fatal(res.Err)
+	}
+}
+
+func tapMsg(gw string, seq uint64, card int, ts time.Time) Message {
+	tp := punch.Tap{ID: punch.FormatTapID(gw, 1, seq), Board: "nakatsu", School: "nakatsu-e01", Gateway: gw,
+		Reader: "entrance", Card: fmt.Sprintf("felica:%016x", card), Dir: punch.DirTap, TS: ts.In(civil.JST),
+		Clock: punch.ClockSynced}
+	return Message{Topic: "timeclock/v1/nakatsu/nakatsu-e01/" + gw + "/punch", Payload: tp.AppendJSON(nil)}
+}
+
+func statusMsg(gw string, ts time.Time) Message {
+	st := punch.Status{Online: true, TS: ts, Queue: 0, ClockSynced: true, Readers: map[string]string{"entrance": "ok"}, Version: "1"}
+	return Message{Topic: "timeclock/v1/nakatsu/nakatsu-e01/" + gw + "/status", Payload: st.AppendJSON(nil)}
+}
+
+func (h *harness) stats(gw string) GatewayStats {
+	for _, g := range h.p.Gateways() {
+		if g.Gateway == gw {
+			return g
+		}
+	}
+	return GatewayStats{}
+}
+
+// Over its allowance a gateway's taps are acknowledged but neither
+// journaled nor answered, so the gateway sends them again; later, within
+// the allowance, they are taken. Other gateways are not held back.
+func TestRateDefersAndTheRetryIsTaken(t *testing.T) {
+	h := newHarness(t, Limits{Rate: 1, Burst: 3})
+	day := time.Date(2026, 6, 15, 7, 0, 0, 0, civil.JST)
+	var msgs []Message
+	for i := range 5 {
+		msgs = append(msgs, tapMsg("gw-a", uint64(i+1), 1, day.Add(time.Duration(i)*time.Hour)))
+	}
+	h.send(t, append(msgs, tapMsg("gw-b", 1, 2, day))...)
+
+	tests := []struct {
+		name      string
+		got, want any
+	}{
+		{"journaled", h.j.Count(journal.KindTap), uint64(4)},
+		{"answered", len(h.pub.all()), 4},
+		{"gw-a deferred", h.stats("gw-a").Deferred, uint64(2)},
+		{"gw-a messages", h.stats("gw-a").Messages, uint64(5)},
+		{"gw-b deferred", h.stats("gw-b").Deferred, uint64(0)},
+		{"rejected log", h.j.RejectedCount(), uint64(0)},
+	}
+	for _, tt := range tests {
+		if tt.got != tt.want {
+			t.Errorf("%s: %v, want %v", tt.name, tt.got, tt.want)
+		}
+	}
+	answered := map[string]bool{}
+	for _, p := range h.pub.all() {
+		fb, err := punch.DecodeFeedback([]byte(p.payload))
+		if err != nil {
+			t.Fatal(err)
+		}
+		answered[fb.ID] = true
+	}
+	if answered["gw-a:1:000004"] || answered["gw-a:1:000005"] {
+		t.Errorf("a deferred tap was answered: %v", answered)
+	}
+
+	// The gateway sends the unanswered taps again two seconds later.
+	h.clock.Advance(2 * time.Second)
+	h.send(t, msgs[3], msgs[4])
+	if n := h.j.Count(journal.KindTap); n != 6 {
+		t.Errorf("%d taps journaled after the retry, want 6", n)
+	}
+	if n := len(h.pub.all()); n != 6 {
+		t.Errorf("%d answers after the retry, want 6", n)
+	}
+}
+
+// Status reports have an allowance of their own: a burst of taps does not
+// hold back the gateway's status.
+func TestStatusAllowance(t *testing.T) {
+	h := newHarness(t, Limits{Rate: 1, Burst: 1})
+	day := time.Date(2026, 6, 15, 7, 0, 0, 0, civil.JST)
+	h.send(t, tapMsg("gw-a", 1, 1, day), tapMsg("gw-a", 2, 1, day.Add(time.Hour)))
+	var msgs []Message
+	for i := range statusBurst + 1 {
+		msgs = append(msgs, statusMsg("gw-a", h.clock.Now().Add(-time.Duration(i)*time.Second)))
+	}
+	h.send(t, msgs...)
+	if n := h.j.Count(journal.KindStatus); n != statusBurst {
+		t.Errorf("%d status reports journaled, want %d", n, statusBurst)
+	}
+	if s := h.stats("gw-a"); s.Deferred != 2 {
+		t.Errorf("gw-a: %+v, want one tap and one status deferred", s)
+	}
+}
+
+func TestNoLimit(t *testing.T) {
+	h := newHarness(t, Limits{})
+	day := time.Date(2026, 6, 15, 7, 0, 0, 0, civil.JST)
+	var msgs []Message
+	for i := range 200 {
+		msgs = append(msgs, tapMsg("gw-a", uint64(i+1), 1+i%3, day.Add(time.Duration(i)*time.Minute)))
+	}
+	h.send(t, msgs...)
+	if n := h.j.Count(journal.KindTap); n != 200 || h.stats("gw-a").Deferred != 0 {
+		t.Errorf("%d journaled, %+v", n, h.stats("gw-a"))
+	}
+}
+
+func TestOversizePayloadRejected(t *testing.T) {
+	h := newHarness(t, Limits{})
+	day := time.Date(2026, 6, 15, 7, 0, 0, 0, civil.JST)
+	m := tapMsg("gw-a", 1, 1, day)
+	m.Payload = append(m.Payload[:len(m.Payload)-1], []byte(`,"pad":"`+strings.Repeat("x", MaxPayload)+`"}`)...)
+	h.send(t, m)
+	rs, err := h.j.Rejected(0, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rs) != 1 || rs[0].Kind != "size" || len(rs[0].Payload) != 4096 {
+		t.Fatalf("rejected %+v", rs)
+	}
+	if h.j.Count(journal.KindTap) != 0 || len(h.pub.all()) != 0 || h.stats("gw-a").Rejected != 1 {
+		t.Errorf("journaled %d, answered %d, %+v", h.j.Count(journal.KindTap), len(h.pub.all()), h.stats("gw-a"))
+	}
+}
+
+// The feedback a gateway gets names the staff member by id, never by name.
+func TestFeedbackCarriesNoNames(t *testing.T) {
+	h := newHarness(t, Limits{})
+	day := time.Date(2026, 6, 15, 7, 0, 0, 0, civil.JST)
+	var msgs []Message
+	for i := range names {
+		msgs = append(msgs, tapMsg("gw-a", uint64(2*i+1), i+1, day), tapMsg("gw-a", uint64(2*i+2), i+1, day.Add(11*time.Hour)))
+	}
+	bad := tapMsg("gw-a", 99, 1, day)
+	bad.Payload = []byte(`{"id":"gw-a:1:000099","v":2}`)
+	h.send(t, append(msgs, bad, tapMsg("gw-a", 98, 77, day))...)
+	out := h.pub.all()
+	if len(out) != len(msgs)+2 {
+		t.Fatalf("%d feedback messages, want %d", len(out), len(msgs)+2)
+	}
+	ids := 0
+	for _, p := range out {
+		for _, n := range names {
+			if strings.Contains(p.payload, n) || strings.Contains(p.topic, n) {
+				t.Errorf("feedback on %s carries the name %q: %s", p.topic, n, p.payload)
+			}
+		}
+		fb, err := punch.DecodeFeedback([]byte(p.payload))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fb.Staff != "" {
+			ids++
+			if !strings.HasPrefix(fb.Staff, "T000") {
+				t.Errorf("feedback staff %q is not a staff id", fb.Staff)
+			}
+		}
+	}
+	if ids != len(msgs) {
+		t.Errorf("%d answers name a staff id, want %d", ids, len(msgs))
+	}
+}
