@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"slices"
+	"strings"
 	"text/tabwriter"
 
 	"timeclock/aggregator/internal/auth"
@@ -123,7 +124,7 @@ func addUser(file string, list []auth.User, u auth.User, replace bool, data stri
 		return err
 	}
 	fmt.Fprintln(stdout, token)
-	fmt.Fprintf(stderr, "user %s (%s %s) written to %s; the token above is shown this once\n",
-		u.Name, u.Role, u.Scope, file)
+	fmt.Fprintf(stderr, "user %s (%s) written to %s; the token above is shown this once\n",
+		u.Name, strings.TrimSpace(u.Role+" "+u.Scope), file)
 	return nil
 }

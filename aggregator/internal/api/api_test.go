@@ -346,6 +346,19 @@ func TestBoardHidesSmallGroups(t *testing.T) {
 			t.Errorf("%s: suppressed but shows %+v", tt.group, g)
 		}
 	}
+	var raw struct {
+		Groups []map[string]any `json:"groups"`
+	}
+	json.Unmarshal([]byte(body), &raw)
+	for _, g := range raw.Groups {
+		_, figures := g["mean_min"]
+		if g["suppressed"] == true && figures {
+			t.Errorf("a suppressed group carries figures: %v", g)
+		}
+		if g["suppressed"] != true && !figures {
+			t.Errorf("a shown group lacks its figures: %v", g)
+		}
+	}
 	if g := groups["*/*"]; g.Over45 != 1 || g.Buckets[1]+g.Buckets[2]+g.Buckets[3] != 1 {
 		t.Errorf("board total %+v: want one staff over 45 h", g)
 	}

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"encoding/json"
 	"net/http"
 	"time"
 
@@ -181,11 +182,26 @@ type groupView struct {
 	SchoolType string  `json:"school_type"`
 	Role       string  `json:"role"`
 	Headcount  int     `json:"headcount"`
-	Over45     int     `json:"over45,omitempty"`
-	SharePct   float64 `json:"share_over45,omitempty"`
-	MeanMin    float64 `json:"mean_min,omitempty"`
-	Buckets    [4]int  `json:"buckets,omitempty"` // < 45 h, 45–80 h, 80–100 h, ≥ 100 h
+	Over45     int     `json:"over45"`
+	SharePct   float64 `json:"share_over45"`
+	MeanMin    float64 `json:"mean_min"`
+	Buckets    [4]int  `json:"buckets"` // < 45 h, 45–80 h, 80–100 h, ≥ 100 h
 	Suppressed bool    `json:"suppressed,omitempty"`
+}
+
+// MarshalJSON leaves out the figures of a suppressed group: zeros would
+// read as figures.
+func (g groupView) MarshalJSON() ([]byte, error) {
+	if g.Suppressed {
+		return json.Marshal(struct {
+			SchoolType string `json:"school_type"`
+			Role       string `json:"role"`
+			Headcount  int    `json:"headcount"`
+			Suppressed bool   `json:"suppressed"`
+		}{g.SchoolType, g.Role, g.Headcount, true})
+	}
+	type plain groupView // without this method
+	return json.Marshal(plain(g))
 }
 
 type boardView struct {

@@ -35,9 +35,10 @@ const maxUsersFile = 64 << 20
 
 // ParseUsers reads a users file: CSV with the header
 // `user,role,scope,token_sha256`, lines starting with # ignored,
-// token_sha256 the 64 hex digits of the SHA-256 of the token. Every fault is
-// reported, as name:line: …, in one error; a file with a fault yields no
-// users.
+// token_sha256 the 64 hex digits of the SHA-256 of the token. An empty file
+// has no users (so that it can be created with its owner and mode before
+// the first `aggregator users add`). Every fault is reported, as
+// name:line: …, in one error; a file with a fault yields no users.
 func ParseUsers(r io.Reader, name string) ([]User, error) {
 	cr := csv.NewReader(io.LimitReader(r, maxUsersFile))
 	cr.Comment = '#'
@@ -45,7 +46,7 @@ func ParseUsers(r io.Reader, name string) ([]User, error) {
 	var (
 		users  []User
 		errs   []error
-		header bool
+		header bool // read
 		names  = map[string]int{}
 		hashes = map[Hash]int{}
 	)
@@ -96,9 +97,6 @@ func ParseUsers(r io.Reader, name string) ([]User, error) {
 		}
 		names[u.Name], hashes[h] = line, line
 		users = append(users, u)
-	}
-	if !header && len(errs) == 0 {
-		errs = append(errs, fmt.Errorf("%s: empty: want the header %s", name, strings.Join(usersHeader, ",")))
 	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
