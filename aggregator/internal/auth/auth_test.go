@@ -205,3 +205,29 @@ func TestScopes(t *testing.T) {
 		}
 	}
 }
+
+// Whatever a request carries, only a held token authenticates, as its holder.
+func FuzzAuthenticate(f *testing.F) {
+	f.Add("/?token=tok-admin", "Bearer tok-admin", "tok-admin")
+	f.Add("/", "bearer  tok-admin ", "")
+	f.Add("/?token=", "Basic x", "tok-%00admin")
+	s, err := NewStore("", []User{{Name: "ops", Role: RoleAdmin, Hash: HashToken("tok-admin")}})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, target, authz, cookie string) {
+		r, err := http.NewRequest(http.MethodGet, "http://x"+target, nil)
+		if err != nil {
+			return
+		}
+		r.Header.Set("Authorization", authz)
+		r.AddCookie(&http.Cookie{Name: CookieName, Value: cookie})
+		p, ok := s.Authenticate(r)
+		if ok != (Credential(r) == "tok-admin") {
+			t.Fatalf("authenticated %v with credential %q", ok, Credential(r))
+		}
+		if ok && p != (Principal{User: "ops", Role: RoleAdmin}) {
+			t.Fatalf("principal %+v", p)
+		}
+	})
+}

@@ -78,7 +78,7 @@ type harness struct {
 	m     *metrics.Metrics
 }
 
-func newHarness(t *testing.T, lim Limits) *harness {
+func newHarness(t testing.TB, lim Limits) *harness {
 	t.Helper()
 	j, err := journal.Open(filepath.Join(t.TempDir(), journal.FileName))
 	if err != nil {
@@ -105,7 +105,7 @@ func newHarness(t *testing.T, lim Limits) *harness {
 
 // send delivers the messages and returns once each is acknowledged and
 // the pipeline has finished with it (feedback published).
-func (h *harness) send(t *testing.T, msgs ...Message) {
+func (h *harness) send(t testing.TB, msgs ...Message) {
 	t.Helper()
 	var wg sync.WaitGroup
 	for _, m := range msgs {
@@ -279,4 +279,35 @@ func TestFeedbackCarriesNoNames(t *testing.T) {
 	if ids != len(msgs) {
 		t.Errorf("%d answers name a staff id, want %d", ids, len(msgs))
 	}
+}
+
+// Whatever arrives on whatever topic is acknowledged, and what is answered
+// is a valid feedback message naming no one.
+func FuzzMessage(f *testing.F) {
+	day := time.Date(2026, 6, 15, 7, 0, 0, 0, civil.JST)
+	for _, m := range []Message{tapMsg("gw-a", 1, 1, day), tapMsg("gw-a", 2, 9, day), statusMsg("gw-a", day)} {
+		f.Add(m.Topic, m.Payload)
+	}
+	f.Add("timeclock/v1/nakatsu/nakatsu-e01/gw-a/punch", []byte(`{"id":"gw-a:1:000003","v":1}`))
+	f.Add("timeclock/v1/oita/s/g/punch", []byte(`{}`))
+	f.Add("x", []byte(nil))
+	h := newHarness(f, Limits{Rate: 1000, Burst: 1000})
+	f.Fuzz(func(t *testing.T, topic string, payload []byte) {
+		before := len(h.pub.all())
+		h.send(t, Message{Topic: topic, Payload: payload})
+		for _, p := range h.pub.all()[before:] {
+			fb, err := punch.DecodeFeedback([]byte(p.payload))
+			if err != nil {
+				t.Fatalf("feedback %q: %v", p.payload, err)
+			}
+			if _, _, _, err := punch.ParseTapID(fb.ID); err != nil || !strings.HasSuffix(p.topic, "/feedback") {
+				t.Fatalf("feedback for %q on %s: %v", fb.ID, p.topic, err)
+			}
+			for _, n := range names {
+				if strings.Contains(p.payload, n) {
+					t.Fatalf("feedback names %q: %s", n, p.payload)
+				}
+			}
+		}
+	})
 }
