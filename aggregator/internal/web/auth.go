@@ -19,8 +19,9 @@ const (
 )
 
 // Principal is who sent a request. Name scopes what the role sees: the
-// board id for a board, the school id for a principal, the staff id for a
-// staff member; an admin's name is only a name.
+// board id for a board, the school id for a principal (who also sees their
+// board's aggregates), the staff id for a staff member; an admin's name is
+// only a name.
 type Principal struct {
 	Role, Name string
 }
@@ -102,12 +103,20 @@ const (
 	accessFull             // every staff member by name
 )
 
-func (p Principal) board(board string) access {
-	switch {
-	case p.Role == RoleAdmin:
+// board is how much of board p sees: an admin everything, the board and
+// the principals of its schools its aggregates.
+func (p Principal) board(data *roster.Data, board string) access {
+	switch p.Role {
+	case RoleAdmin:
 		return accessFull
-	case p.Role == RoleBoard && p.Name == board:
-		return accessAggregate
+	case RoleBoard:
+		if p.Name == board {
+			return accessAggregate
+		}
+	case RolePrincipal:
+		if sc, ok := schoolOf(data, p.Name); ok && sc.Board == board {
+			return accessAggregate
+		}
 	}
 	return accessNone
 }

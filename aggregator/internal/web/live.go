@@ -46,7 +46,7 @@ func (sc scope) allowed(user Principal, data *roster.Data) bool {
 	case sc.School != "":
 		return user.school(data, sc.School) != accessNone
 	case sc.Board != "":
-		return user.board(sc.Board) != accessNone
+		return user.board(data, sc.Board) != accessNone
 	}
 	return user.Role == RoleAdmin
 }

@@ -264,7 +264,11 @@ func (h *Handler) nav(user Principal, data *roster.Data, tr translator) []navLin
 	case RoleBoard:
 		return []navLink{{Href: "/board/" + user.Name, Text: user.Name}}
 	case RolePrincipal:
-		return []navLink{{Href: "/school/" + user.Name, Text: user.Name}}
+		out := []navLink{{Href: "/school/" + user.Name, Text: user.Name}}
+		if sc, ok := schoolOf(data, user.Name); ok {
+			out = append(out, navLink{Href: "/board/" + sc.Board, Text: sc.Board})
+		}
+		return out
 	case RoleStaff:
 		return []navLink{{Href: "/staff/" + user.Name, Text: tr.T("staff_view")}}
 	}

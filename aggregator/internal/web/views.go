@@ -86,7 +86,7 @@ func (h *Handler) boardPage(r *http.Request, p *Page, cv *coreView) (string, int
 	if !boardExists(cv.data, board) {
 		return "", http.StatusNotFound
 	}
-	acc := p.User.board(board)
+	acc := p.User.board(cv.data, board)
 	if acc == accessNone {
 		return "", http.StatusForbidden
 	}
@@ -107,7 +107,9 @@ func (h *Handler) boardPage(r *http.Request, p *Page, cv *coreView) (string, int
 		}
 		c := makeCell(sc.ID, g.school[sc.ID], hide)
 		c.Sub = p.TypeName(string(sc.Type))
-		c.Href = "/school/" + url.PathEscape(sc.ID) + monthQuery(p)
+		if p.User.school(cv.data, sc.ID) != accessNone {
+			c.Href = "/school/" + url.PathEscape(sc.ID) + monthQuery(p)
+		}
 		b.Schools = append(b.Schools, c)
 	}
 	b.Dist = distChart(p, b.All)
@@ -251,7 +253,7 @@ func (h *Handler) schoolPage(r *http.Request, p *Page, cv *coreView) (string, in
 	keep := func(s *roster.Staff) bool { return s.School == school }
 	g := collect(cv.core, cv.data, p.Month, keep)
 	b := schoolBody{School: school, Type: p.TypeName(string(sc.Type)), Board: sc.Board, Full: full}
-	if p.User.board(sc.Board) != accessNone {
+	if p.User.board(cv.data, sc.Board) != accessNone {
 		b.BoardHref = "/board/" + url.PathEscape(sc.Board) + monthQuery(p)
 	}
 	b.All = makeCell(p.T("all"), &g.all, hide)
