@@ -34,9 +34,9 @@ type world struct {
 	from     time.Time // the start of the history: the dashboards' time range
 	today    civil.Date
 	cur      civil.Month
-	taps     []punch.Tap // one per point of the punch series
+	taps     []punch.Tap                                     // one per point of the punch series
 	months   map[[3]string]map[civil.Month]map[string]string // board, type, role → month → board_months.csv row
-	statuses map[string]punch.Status                          // by gateway@school
+	statuses map[string]punch.Status                         // by gateway@school
 	// alertRecs are the alert transitions the aggregator journaled for the
 	// history (none come later: the date does not change during the test).
 	alertRecs []journal.Alert
