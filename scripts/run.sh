@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # make run: the whole system on this machine, with its data under the
-# git-ignored .run/: a local influxd, then whatever of the aggregator,
-# firmware-sim and gateway is ready to run (a program that answers its
+# git-ignored .run/: a demo district (reference data and six months of
+# history, generated once and imported into the aggregator's journal), a
+# local influxd, then whatever of the aggregator, firmware-sim and gateway is
+# ready to run (a program that answers its
 # command line with a usage error, exit status 2, is reported as "not
 # available yet" and the rest keeps running). Each program runs in its own
 # session, logs to .run/logs/NAME.log and is stopped by this script, in
@@ -172,24 +174,84 @@ start_influxd() {
 	die "influxd did not come up on $INFLUX_URL (log: $LOGS/influxd.log)"
 }
 
+# The demo district: reference data and about six months of history,
+# generated once by firmware-sim into .run/data (delete it for a new one).
+DATA=$RUN/data
+BOARD=nakatsu
+SCHOOL=nakatsu-e01
+
+prepare_data() {
+	[ -e "$DATA/roster.csv" ] && return 0
+	local from to status=0
+	from=$(date -d "$(date +%Y-%m-01) -6 months" +%F)
+	to=$(date -d '2 days ago' +%F)
+	mkdir -p "$DATA"
+	"$ROOT/bin/firmware-sim" history -out "$DATA" -boards "$BOARD" -schools 2 -staff 10 \
+		-from "$from" -to "$to" >>"$LOGS/history.log" 2>&1 || status=$?
+	if [ "$status" != 0 ]; then
+		say "demo data: not available yet (firmware-sim history: status $status, see $LOGS/history.log)"
+		rm -rf "$DATA"
+		return 0
+	fi
+	say "demo data   $DATA ($(tail -n 1 "$LOGS/history.log"))"
+}
+
+# The history goes into the aggregator's journal once (import appends to a
+# stopped aggregator's journal; bad lines make status 1, the good ones count).
+import_history() {
+	local marker=$RUN/aggregator/imported status=0
+	[ -e "$DATA/events.jsonl" ] && [ ! -e "$marker" ] || return 0
+	"$ROOT/bin/aggregator" import -events "$DATA/events.jsonl" -data "$DATA" -state "$RUN/aggregator" \
+		>>"$LOGS/import.log" 2>&1 || status=$?
+	case $status in
+	0 | 1) touch "$marker" ;;
+	*) say "history import: not available yet (status $status, see $LOGS/import.log)" ;;
+	esac
+}
+
+# A demo administrator for the live page; its token is shown at each start.
+USERS=$RUN/users.csv
+TOKEN=$RUN/demo-admin.token
+
+make_user() {
+	[ -e "$USERS" ] && [ -s "$TOKEN" ] && return 0
+	rm -f "$USERS"
+	(umask 077 && "$ROOT/bin/aggregator" users add -file "$USERS" -user demo-admin -role admin \
+		>"$TOKEN" 2>>"$LOGS/users.log") || rm -f "$USERS" "$TOKEN"
+}
+
 start_aggregator() {
 	mkdir -p "$RUN/aggregator"
+	local extra=()
+	if [ -e "$DATA/roster.csv" ]; then
+		import_history
+		extra+=(-data "$DATA")
+	fi
+	make_user
+	if [ -e "$USERS" ]; then
+		extra+=(-users "$USERS")
+	fi
 	launch aggregator "$ROOT/bin/aggregator" serve \
 		-state "$RUN/aggregator" \
 		-influx-url "$INFLUX_URL" -influx-db timeclock \
-		-http-listen "$HTTP_LISTEN" -broker-listen "$MQTT_LISTEN"
+		-http-listen "$HTTP_LISTEN" -broker-listen "$MQTT_LISTEN" "${extra[@]}"
 	settle aggregator
 }
 
 # The emulated entrance reader: an RC-S620S on a pseudo-terminal, reached
-# through the link .run/firmware-sim/entrance, with a random tap every 10 s
-# on average.
+# through the link .run/firmware-sim/entrance, with a random tap of a demo
+# staff card every 10 s on average. The gateway reading it trusts this
+# machine's clock (a Pi checks NTP), so taps go out at once.
 READER_LINK=$RUN/firmware-sim/entrance
 
 start_firmware_sim() {
 	mkdir -p "$RUN/firmware-sim"
+	local cards=()
+	if [ -e "$DATA/roster.csv" ]; then
+		cards=(-cards "$DATA/roster.csv") # taps of the demo staff
+	fi
 	launch firmware-sim "$ROOT/bin/firmware-sim" \
-		-reader "name=entrance kind=rcs620s link=$READER_LINK" -rate 0.1
+		-reader "name=entrance kind=rcs620s link=$READER_LINK" -rate 0.1 "${cards[@]}"
 	settle firmware-sim
 }
 
@@ -200,7 +262,7 @@ start_gateway() {
 		reader=(-reader "name=entrance kind=rcs620s path=$READER_LINK")
 	fi
 	launch gateway "$ROOT/bin/gateway" run \
-		-board demo -school demo-e01 -gateway gw-demo \
+		-board "$BOARD" -school "$SCHOOL" -gateway gw-demo -clock-sync assume \
 		-spool-dir "$RUN/gateway" -broker "tcp://$MQTT_LISTEN" "${reader[@]}"
 	settle gateway
 }
@@ -218,6 +280,7 @@ trap 'stopping=1' INT TERM
 # A failure from here on stops what was started.
 trap 'status=$?; if [ ${#pids[@]} -gt 0 ]; then stop_all; fi; exit $status' EXIT
 
+prepare_data
 start_influxd
 say "influxd     $INFLUX_URL  (InfluxQL: $INFLUX_URL/query, Flux and v2 writes: bucket timeclock/autogen)"
 for c in aggregator firmware_sim gateway; do
@@ -225,7 +288,7 @@ for c in aggregator firmware_sim gateway; do
 	"start_$c" || [ $? = 2 ] || { stop_all; exit 1; }
 done
 if [[ " ${names[*]} " == *" aggregator "* ]]; then
-	say "live page   http://$HTTP_LISTEN/"
+	say "live page   http://$HTTP_LISTEN/$([ -s "$TOKEN" ] && echo "  (log in with the token $(head -n 1 "$TOKEN"), kept in $TOKEN)")"
 	say "MQTT        tcp://$MQTT_LISTEN (the aggregator's embedded broker)"
 else
 	say "live page   http://$HTTP_LISTEN/ once the aggregator serves"
