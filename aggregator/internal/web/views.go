@@ -297,10 +297,15 @@ func (h *Handler) openAlerts(p *Page, data *roster.Data, match func(alertKey) bo
 			alerts = append(alerts, a)
 		}
 	}
+	// The most serious first; of a level, the month's limits before the
+	// day-level findings; the latest first.
 	sort.SliceStable(alerts, func(i, j int) bool {
 		li, lj := levelRank(alerts[i].Level), levelRank(alerts[j].Level)
 		if li != lj {
 			return li > lj
+		}
+		if mi, mj := len(alerts[i].Period) == 7, len(alerts[j].Period) == 7; mi != mj {
+			return mi
 		}
 		return alerts[i].Period > alerts[j].Period
 	})
