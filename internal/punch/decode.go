@@ -185,20 +185,25 @@ func (d *decoder) integer(id int) (int, error) {
 	if neg {
 		raw = raw[1:]
 	}
-	n := 0
+	// int64 with JSON's exact-integer bound (2^53), then the platform's int:
+	// a 32-bit Pi must reject what it cannot hold, not overflow.
+	var n int64
 	for _, c := range raw {
 		if c < '0' || c > '9' {
 			return 0, newError(ErrInvalid, d.name(id), "want an integer, got "+string(d.data[m.valStart:m.valEnd]))
 		}
-		if n > (1<<53)/10 {
+		if n > (1<<53)/10 || int64(int(n)) != n {
 			return 0, newError(ErrInvalid, d.name(id), string(d.data[m.valStart:m.valEnd])+" out of range")
 		}
-		n = n*10 + int(c-'0')
+		n = n*10 + int64(c-'0')
+	}
+	if int64(int(n)) != n {
+		return 0, newError(ErrInvalid, d.name(id), string(d.data[m.valStart:m.valEnd])+" out of range")
 	}
 	if neg {
 		n = -n
 	}
-	return n, nil
+	return int(n), nil
 }
 
 // boolean returns boolean field id.
