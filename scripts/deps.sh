@@ -3,7 +3,8 @@
 # and only those that are missing, so it is quick the second time.
 #   - mosquitto and mosquitto-clients (Debian packages): the MQTT broker the
 #     tests start privately (internal/mosquittotest);
-#   - chromium (Debian package): the live page's tests drive it headless;
+#   - chromium (Debian package): the live page's tests drive it headless,
+#     with fonts-noto-cjk for the Japanese text; openssl for the deploy tests;
 #   - influxd 1.8.10, built from source into the git-ignored .tools/bin
 #     (about a minute): the time-series store (internal/influxtest, make run).
 set -euo pipefail
@@ -41,6 +42,10 @@ missing=()
 have_mosquitto || missing+=(mosquitto)
 command -v mosquitto_pub >/dev/null 2>&1 || missing+=(mosquitto-clients)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+# Japanese text on the page and in its screenshots, and the board tables.
+dpkg -s fonts-noto-cjk >/dev/null 2>&1 || missing+=(fonts-noto-cjk)
+# The deploy tests make a board CA and client certificates.
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 if [ ${#missing[@]} -gt 0 ]; then
 	command -v apt-get >/dev/null 2>&1 || die "missing ${missing[*]}, and no apt-get to install them: install them by hand"
 	apt_install "${missing[@]}"
