@@ -20,7 +20,6 @@ import (
 	"timeclock/internal/overtime"
 	"timeclock/internal/punch"
 	"timeclock/internal/roster"
-	"timeclock/internal/simdata"
 )
 
 // world is what the panels are checked against: the district, its events,
@@ -214,16 +213,6 @@ func (w *world) alerts(t *testing.T) []journal.Alert {
 	})
 	if err != nil {
 		t.Fatal(err)
-	}
-	return out
-}
-
-func (w *world) staffOf(school string) []simdata.Staff {
-	var out []simdata.Staff
-	for _, s := range w.a.District.Staff {
-		if s.School == school {
-			out = append(out, s)
-		}
 	}
 	return out
 }
