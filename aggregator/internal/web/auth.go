@@ -1,21 +1,19 @@
 package web
 
 import (
-	"crypto/subtle"
 	"net/http"
 	"net/url"
-	"strings"
 
-	"timeclock/aggregator/internal/config"
+	"timeclock/aggregator/internal/auth"
 	"timeclock/internal/roster"
 )
 
-// Roles of a credential (config.Roles).
+// Roles of a credential (package auth).
 const (
-	RoleBoard     = "board"
-	RolePrincipal = "principal"
-	RoleStaff     = "staff"
-	RoleAdmin     = "admin"
+	RoleBoard     = auth.RoleBoard
+	RolePrincipal = auth.RolePrincipal
+	RoleStaff     = auth.RoleStaff
+	RoleAdmin     = auth.RoleAdmin
 )
 
 // Principal is who sent a request. Name scopes what the role sees: the
@@ -26,58 +24,9 @@ type Principal struct {
 	Role, Name string
 }
 
-// CookieName is the cookie the page keeps the credential in.
-const CookieName = "timeclock_token"
-
-// TokenAuth checks the aggregator's static API tokens (the same list and
-// comparison as the JSON API), taken from an Authorization bearer header,
-// the page's cookie or a ?token= parameter.
-type TokenAuth struct {
-	tokens []config.Token
-}
-
-// NewTokenAuth returns an authenticator over tokens.
-func NewTokenAuth(tokens []config.Token) *TokenAuth {
-	return &TokenAuth{tokens: append([]config.Token(nil), tokens...)}
-}
-
-// Authenticate implements Authenticator.
-func (a *TokenAuth) Authenticate(r *http.Request) (Principal, bool) {
-	return a.lookup(credential(r))
-}
-
-func (a *TokenAuth) lookup(secret string) (Principal, bool) {
-	if secret == "" {
-		return Principal{}, false
-	}
-	found := -1
-	// Every token is compared, each in constant time, so the timing tells
-	// neither which nor whether one matched.
-	for i, t := range a.tokens {
-		if subtle.ConstantTimeCompare([]byte(secret), []byte(t.Secret)) == 1 {
-			found = i
-		}
-	}
-	if found < 0 {
-		return Principal{}, false
-	}
-	return Principal{Role: a.tokens[found].Role, Name: a.tokens[found].Name}, true
-}
-
-// credential finds the secret a request carries: ?token= first (a link
-// handed to a projector), then the bearer header, then the cookie.
-func credential(r *http.Request) string {
-	if t := r.URL.Query().Get("token"); t != "" {
-		return t
-	}
-	if h := r.Header.Get("Authorization"); strings.HasPrefix(h, "Bearer ") {
-		return strings.TrimPrefix(h, "Bearer ")
-	}
-	if c, err := r.Cookie(CookieName); err == nil {
-		return c.Value
-	}
-	return ""
-}
+// CookieName is the cookie the page keeps the credential in: the one the
+// aggregator's authenticator reads (package auth).
+const CookieName = auth.CookieName
 
 func setTokenCookie(w http.ResponseWriter, r *http.Request, secret string) {
 	http.SetCookie(w, &http.Cookie{Name: CookieName, Value: secret, Path: "/", HttpOnly: true,

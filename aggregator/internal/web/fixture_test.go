@@ -1,6 +1,8 @@
 package web
 
 import (
+	"crypto/sha256"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -9,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"timeclock/aggregator/internal/config"
+	"timeclock/aggregator/internal/auth"
 	"timeclock/aggregator/internal/engine"
 	"timeclock/aggregator/internal/journal"
 	"timeclock/internal/civil"
@@ -53,28 +55,52 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	f := &fixture{t: t, district: d, eng: eng, feed: newFakeFeed(), now: civil.D(2026, 11, 20).At(12 * 60)}
-	var tokens []config.Token
+	var users []auth.User
 	seen := map[string]bool{}
-	add := func(role, name string) {
-		if !seen[role+name] {
-			seen[role+name] = true
-			tokens = append(tokens, config.Token{Role: role, Name: name, Secret: token(role, name)})
+	add := func(role, scope string) {
+		if !seen[role+scope] {
+			seen[role+scope] = true
+			users = append(users, auth.User{Name: role + "-" + scope, Role: role, Scope: scope,
+				Hash: auth.HashToken(token(role, scope))})
 		}
 	}
-	add(RoleAdmin, "ops")
+	users = append(users, auth.User{Name: "ops", Role: RoleAdmin, Hash: auth.HashToken(token(RoleAdmin, "ops"))})
 	for _, s := range d.Staff {
 		add(RoleBoard, s.Board)
 		add(RolePrincipal, s.School)
 		add(RoleStaff, s.ID)
 	}
-	f.h = New(Deps{Engine: eng, Gateways: f.feed, Alerts: f.feed, Taps: f.feed, Auth: NewTokenAuth(tokens),
+	store, err := auth.NewStore("", users)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.h = New(Deps{Engine: eng, Gateways: f.feed, Alerts: f.feed, Taps: f.feed, Auth: storeAuth{store},
 		Now: func() time.Time { return f.now }, DayStartMin: 240})
 	f.srv = httptest.NewServer(f.h)
 	t.Cleanup(f.srv.Close)
 	return f
 }
 
-func token(role, name string) string { return "secret-" + role + "-" + name }
+// token is the credential of role for name: 256 bits, as package auth
+// issues them.
+func token(role, name string) string {
+	return fmt.Sprintf("%x", sha256.Sum256([]byte(role+"/"+name)))
+}
+
+// storeAuth reads the aggregator's users as the service gives them to the
+// page: Name is the scope, an admin's the user.
+type storeAuth struct{ s *auth.Store }
+
+func (a storeAuth) Authenticate(r *http.Request) (Principal, bool) {
+	p, ok := a.s.Authenticate(r)
+	if !ok {
+		return Principal{}, false
+	}
+	if p.Role == RoleAdmin {
+		return Principal{Role: p.Role, Name: p.User}, true
+	}
+	return Principal{Role: p.Role, Name: p.Scope}, true
+}
 
 // get fetches path with the credential of role/name (none if role is
 // empty), without following redirects.

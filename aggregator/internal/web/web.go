@@ -8,12 +8,13 @@
 //
 // The page is Japanese first with an English switch, drawn on the server as
 // HTML with SVG charts and a small hand-written script for the live parts;
-// every asset is embedded in the binary. Who sees what follows the role of
-// the credential (the API's static tokens, given as a bearer header, a
-// cookie or ?token= once): a board sees aggregates of its own board only,
+// every asset is embedded in the binary. Who sees what follows the role and
+// scope of the caller's token — the aggregator's users, the same as the
+// JSON API's, given as a bearer header, the page's cookie, or ?token= once
+// (moved into the cookie): a board sees aggregates of its own board only,
 // with groups of fewer than MinGroup staff hidden and names never shown; a
-// principal sees their school's staff; a staff member sees themselves; an
-// admin sees everything.
+// principal sees their school's staff by name and their board's
+// aggregates; a staff member sees themselves; an admin sees everything.
 //
 // New takes small interfaces (the engine, gateway statuses, the alert feed,
 // the tap feed, the authenticator), so the page is tested without the whole
