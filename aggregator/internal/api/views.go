@@ -2,6 +2,7 @@ package api
 
 import (
 	"encoding/json"
+	"math"
 	"net/http"
 	"time"
 
@@ -291,7 +292,7 @@ func (a *API) alerts(w http.ResponseWriter, r *http.Request, p Principal) {
 // rejected pages through the rejected payloads, newest first.
 func (a *API) rejected(w http.ResponseWriter, r *http.Request, _ Principal) {
 	limit, ok1 := queryInt(r, "limit", 100, 1, 1000)
-	before, ok2 := queryInt(r, "before", 0, 0, 1<<62)
+	before, ok2 := queryInt(r, "before", 0, 0, math.MaxInt)
 	if !ok1 || !ok2 {
 		a.refuse(w, http.StatusBadRequest, "limit must be 1–1000 and before a sequence number")
 		return
