@@ -112,7 +112,10 @@ func (b *Builder) record(r influxsink.Record, data *roster.Data, emit func(*writ
 			AddTag("reader", t.Reader).AddTag("dir", string(t.Dir)).
 			AddField("id", t.ID).AddField("card", t.Card).AddField("staff", staff).
 			AddField("clock_synced", t.Clock != "unsynced").
-			SetTime(t.TS)
+			// Two cards read at one reader in the same millisecond must stay
+			// two points (the id and card are fields): the record's sequence in
+			// the sub-millisecond nanoseconds, stable for a rewrite.
+			SetTime(t.TS.Truncate(time.Millisecond).Add(time.Duration(r.Seq % 1_000_000)))
 		return emit(p)
 	case journal.KindAdjustment:
 		ent, err := journal.DecodeEvent(r.Data)

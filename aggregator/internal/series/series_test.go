@@ -68,7 +68,7 @@ func TestPoints(t *testing.T) {
 			apply: []time.Time{in, out},
 			recs:  []influxsink.Record{tapRec(1, "gw-e01-a:1:000001", "felica:0123456789abcdef", in), tapRec(2, "gw-e01-a:1:000002", "felica:0123456789abcdef", out)},
 			want: []string{
-				`punch,board=nakatsu,dir=tap,gateway=gw-e01-a,reader=entrance,school=nakatsu-e01 id="gw-e01-a:1:000001",card="felica:0123456789abcdef",staff="T1",clock_synced=true ` + fmt.Sprint(in.UnixNano()),
+				`punch,board=nakatsu,dir=tap,gateway=gw-e01-a,reader=entrance,school=nakatsu-e01 id="gw-e01-a:1:000001",card="felica:0123456789abcdef",staff="T1",clock_synced=true ` + fmt.Sprint(in.UnixNano()+1), // + the record sequence in ns,
 				`punch,`,
 				`workday,board=nakatsu,role=teacher,school=nakatsu-e01,school_type=elementary,staff=T1 presence_min=690i,at_work_min=645i,regular_min=465i,overtime_min=180i,incomplete=false ` + fmt.Sprint(jun1.Time().UnixNano()),
 				`overtime_month,board=nakatsu,role=teacher,school=nakatsu-e01,school_type=elementary,staff=T1 month_min=180i,fy_min=180i,over45_months=0i,level="ok",forecast_min=`,
