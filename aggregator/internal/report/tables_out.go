@@ -78,10 +78,15 @@ func (t *FYTables) page() pageData {
 		all.Rows = append(all.Rows, stat(monthName(t.Months[i].Month), &t.Months[i].All))
 	}
 	p.Sections = append(p.Sections, all)
+	extra := t.complementary()
 	for _, st := range t.Types {
 		s := section{Title: label(typeLabels, st)}
 		for i := range t.Months {
-			s.Rows = append(s.Rows, stat(monthName(t.Months[i].Month), t.Months[i].ByType[st]))
+			r := stat(monthName(t.Months[i].Month), t.Months[i].ByType[st])
+			if extra[i][st] {
+				r = hideFigures(r)
+			}
+			s.Rows = append(s.Rows, r)
 		}
 		p.Sections = append(p.Sections, s)
 	}
@@ -124,6 +129,44 @@ func (t *FYTables) page() pageData {
 		kv{"持ち帰り業務（在校等時間に含まない）", hmm(int64(t.TakehomeMin))},
 	)
 	return p
+}
+
+// complementary picks, per month, the school-type groups to hide besides
+// those under MinGroup: when exactly one type is hidden and the board total
+// is shown, that type's figures are the total minus the others, so the
+// smallest shown type is hidden too (secondary suppression).
+func (t *FYTables) complementary() []map[string]bool {
+	out := make([]map[string]bool, len(t.Months))
+	for i := range t.Months {
+		mt := &t.Months[i]
+		out[i] = map[string]bool{}
+		if mt.All.Headcount < MinGroup {
+			continue
+		}
+		hidden, smallest := 0, ""
+		for _, st := range t.Types {
+			g := mt.ByType[st]
+			switch {
+			case g == nil || g.Headcount == 0:
+			case g.Headcount < MinGroup:
+				hidden++
+			case smallest == "" || g.Headcount < mt.ByType[smallest].Headcount:
+				smallest = st
+			}
+		}
+		if hidden == 1 && smallest != "" {
+			out[i][smallest] = true
+		}
+	}
+	return out
+}
+
+// hideFigures keeps a row's headcount and hides its figures.
+func hideFigures(r statRow) statRow {
+	hide := cell{Text: "＊", Hidden: true}
+	r.Over45, r.Share, r.Mean = hide, hide, hide
+	r.Buckets = [4]cell{hide, hide, hide, hide}
+	return r
 }
 
 func meanCell(g *overtime.GroupStats) string {
