@@ -24,8 +24,8 @@ func ratio(num, den int64, decimals int) string {
 	return whole + "." + frac
 }
 
-// hmm writes minutes as h:mm (30:15), the way the board's tables show time.
-func hmm(min int64) string {
+// HMM writes minutes as h:mm (30:15), the way the board's tables show time.
+func HMM(min int64) string {
 	sign := ""
 	if min < 0 {
 		sign, min = "-", -min
@@ -37,16 +37,16 @@ func hmm(min int64) string {
 	return sign + strconv.FormatInt(min/60, 10) + ":" + m
 }
 
-// hmmRatio writes num/den minutes as h:mm, rounded half up to the minute.
-func hmmRatio(num, den int64) string {
+// HMMRatio writes num/den minutes as h:mm, rounded half up to the minute.
+func HMMRatio(num, den int64) string {
 	if den <= 0 {
 		return "—"
 	}
-	return hmm((2*num + den) / (2 * den))
+	return HMM((2*num + den) / (2 * den))
 }
 
-// pct writes num/den as a percentage with one decimal.
-func pct(num, den int64) string {
+// Pct writes num/den as a percentage with one decimal.
+func Pct(num, den int64) string {
 	if den <= 0 {
 		return "—"
 	}

@@ -27,14 +27,14 @@ func TestRatio(t *testing.T) {
 
 func TestHmm(t *testing.T) {
 	for min, want := range map[int64]string{0: "0:00", 580: "9:40", 1815: "30:15", 6000: "100:00", 59: "0:59", -61: "-1:01"} {
-		if got := hmm(min); got != want {
-			t.Errorf("hmm(%d) = %s, want %s", min, got, want)
+		if got := HMM(min); got != want {
+			t.Errorf("HMM(%d) = %s, want %s", min, got, want)
 		}
 	}
-	if got := hmmRatio(1815*3+1, 3); got != "30:15" {
+	if got := HMMRatio(1815*3+1, 3); got != "30:15" {
 		t.Errorf("hmmRatio = %s", got)
 	}
-	if got := pct(1, 3); got != "33.3%" {
+	if got := Pct(1, 3); got != "33.3%" {
 		t.Errorf("pct = %s", got)
 	}
 }

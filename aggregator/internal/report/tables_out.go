@@ -62,8 +62,8 @@ func stat(label string, g *overtime.GroupStats) statRow {
 	n := int64(g.Headcount)
 	r.Headcount = cell{Text: strconv.Itoa(g.Headcount)}
 	r.Over45 = cell{Text: strconv.Itoa(g.Over45)}
-	r.Share = cell{Text: pct(int64(g.Over45), n)}
-	r.Mean = cell{Text: hmmRatio(g.SumMin, n)}
+	r.Share = cell{Text: Pct(int64(g.Over45), n)}
+	r.Mean = cell{Text: HMMRatio(g.SumMin, n)}
 	for i, b := range g.Buckets {
 		r.Buckets[i] = cell{Text: strconv.Itoa(b)}
 	}
@@ -100,10 +100,10 @@ func (t *FYTables) page() pageData {
 	sm := int64(t.StaffMonths)
 	p.Year = []kv{
 		{"対象人数", strconv.Itoa(t.Staff)},
-		{"年540時間（45時間×12）以上の割合", yearVal(pct(int64(t.Ge540), int64(t.Staff)))},
-		{"年960時間（80時間×12）以上の割合", yearVal(pct(int64(t.Ge960), int64(t.Staff)))},
-		{"月平均の時間外在校等時間", yearVal(hmmRatio(t.SumMin, sm))},
-		{"月45時間以下の月の割合（目標90%）", yearVal(pct(int64(t.Under45), sm))},
+		{"年540時間（45時間×12）以上の割合", yearVal(Pct(int64(t.Ge540), int64(t.Staff)))},
+		{"年960時間（80時間×12）以上の割合", yearVal(Pct(int64(t.Ge960), int64(t.Staff)))},
+		{"月平均の時間外在校等時間", yearVal(HMMRatio(t.SumMin, sm))},
+		{"月45時間以下の月の割合（目標90%）", yearVal(Pct(int64(t.Under45), sm))},
 	}
 	p.RoleTypeHead = []string{"職種"}
 	for _, st := range tableTypes {
@@ -125,8 +125,8 @@ func (t *FYTables) page() pageData {
 		kv{label(ruleLabels, "lock_time") + "（日）", strconv.Itoa(t.LockBreaches)},
 		kv{"打刻漏れ・未完了の日（日）", strconv.Itoa(t.IncompleteDays)},
 		kv{"削減の申告（自己研鑽・取消）（件）", strconv.Itoa(t.Reductions)},
-		kv{"自己研鑽として除いた時間", hmm(int64(t.ReductionMin))},
-		kv{"持ち帰り業務（在校等時間に含まない）", hmm(int64(t.TakehomeMin))},
+		kv{"自己研鑽として除いた時間", HMM(int64(t.ReductionMin))},
+		kv{"持ち帰り業務（在校等時間に含まない）", HMM(int64(t.TakehomeMin))},
 	)
 	return p
 }
@@ -176,7 +176,7 @@ func meanCell(g *overtime.GroupStats) string {
 	case g.Headcount < MinGroup:
 		return "＊"
 	}
-	return hmmRatio(g.SumMin, int64(g.Headcount))
+	return HMMRatio(g.SumMin, int64(g.Headcount))
 }
 
 // WriteHTML writes the printable Japanese page of the tables.
