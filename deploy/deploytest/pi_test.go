@@ -84,7 +84,10 @@ func usbAdapter(t *testing.T, sysfs, port, vid, pid, serial, tty string) {
 func newPiRoot(t *testing.T) *piRoot {
 	t.Helper()
 	if os.Geteuid() != 0 {
-		t.Skip("install.sh adds users with useradd --root, which needs root (CI runs as root)")
+		if testing.Short() {
+			t.Skip("install.sh adds users with useradd --root, which needs root (skipped under -short)")
+		}
+		t.Fatal("install.sh adds users with useradd --root, which needs root: run the tests as root (CI does), or with -short")
 	}
 	for _, tool := range []string{"useradd", "groupadd", "usermod"} {
 		daemontest.Binary(t, tool, "", tool, "/usr/sbin/"+tool)

@@ -56,22 +56,22 @@ func replay(eng *engine.Engine, f io.Reader, workers int, stderr io.Writer) (rep
 		workers = 1
 	}
 	name := "events.jsonl"
-	todo := make(chan *chunk, workers*2)
+	work := make(chan *chunk, workers*2)
 	ordered := make(chan *chunk, workers*4)
 	var wg sync.WaitGroup
 	for i := 0; i < workers; i++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for c := range todo {
+			for c := range work {
 				decodeChunk(c)
 			}
 		}()
 	}
 	var readErr error
 	go func() {
-		readErr = readChunks(f, todo, ordered)
-		close(todo)
+		readErr = readChunks(f, work, ordered)
+		close(work)
 		close(ordered)
 	}()
 	for c := range ordered {
@@ -121,7 +121,7 @@ func decodeChunk(c *chunk) {
 
 // readChunks splits r into chunks of non-blank lines and hands each to the
 // decoders and, in order, to the applier.
-func readChunks(r io.Reader, todo, ordered chan<- *chunk) error {
+func readChunks(r io.Reader, work, ordered chan<- *chunk) error {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64*1024), 1<<20)
 	line := 0
@@ -129,7 +129,7 @@ func readChunks(r io.Reader, todo, ordered chan<- *chunk) error {
 	flush := func() {
 		if c != nil && len(c.lines) > 0 {
 			ordered <- c
-			todo <- c
+			work <- c
 		}
 		c = nil
 	}
