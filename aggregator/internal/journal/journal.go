@@ -21,6 +21,7 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
 )
 
 // Kind says what a log record holds.
@@ -107,7 +108,7 @@ func OpenTimeout(path string, lockTimeout time.Duration) (*Journal, error) {
 		// once rather than page fault by page fault.
 		MmapFlags: mmapFlags,
 	})
-	if errors.Is(err, bolt.ErrTimeout) {
+	if errors.Is(err, bolterrors.ErrTimeout) {
 		return nil, fmt.Errorf("%w: %s (is the aggregator running?)", ErrLocked, path)
 	}
 	if err != nil {
