@@ -26,7 +26,7 @@ type ConnOptions struct {
 	Board, School, Gateway string
 
 	// Status builds the gateway's status message; the last will is the one
-	// built at Dial with Online false.
+	// built at NewConn with Online false.
 	Status func(online bool) punch.Status
 	// OnConnect runs after each (re)connection, once feedback is subscribed.
 	OnConnect func()
@@ -53,9 +53,10 @@ type Conn struct {
 	connected bool
 }
 
-// Dial starts connecting in the background and returns at once: a gateway
-// must work (spool, feedback) while the broker is away.
-func Dial(opt ConnOptions, log *slog.Logger) *Conn {
+// NewConn prepares the connection; Connect starts it. The two are apart so
+// that the caller can finish wiring what OnConnect and OnFeedback use first:
+// a persistent session delivers queued feedback as soon as it connects.
+func NewConn(opt ConnOptions, log *slog.Logger) *Conn {
 	c := &Conn{
 		opt: opt, log: log,
 		punch:  punch.PunchTopic(opt.Board, opt.School, opt.Gateway),
@@ -90,8 +91,13 @@ func Dial(opt ConnOptions, log *slog.Logger) *Conn {
 		o.SetTLSConfig(opt.TLS)
 	}
 	c.c = mqtt.NewClient(o)
-	c.c.Connect() // with ConnectRetry the token completes only once connected
 	return c
+}
+
+// Connect starts connecting in the background and returns at once: a
+// gateway must work (spool, feedback) while the broker is away.
+func (c *Conn) Connect() {
+	c.c.Connect() // with ConnectRetry the token completes only once connected
 }
 
 func (c *Conn) onConnect(cl mqtt.Client) {

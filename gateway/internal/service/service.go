@@ -124,7 +124,7 @@ func New(cfg *config.Config, parts Parts, log *slog.Logger) (*Service, error) {
 			sp.Close()
 			return nil, err
 		}
-		s.conn = publisher.Dial(publisher.ConnOptions{
+		s.conn = publisher.NewConn(publisher.ConnOptions{
 			BrokerURL: cfg.BrokerURL, ClientID: cfg.ClientID, Username: cfg.Username, Password: cfg.Password,
 			TLS: tlsCfg, Board: cfg.Board, School: cfg.School, Gateway: cfg.Gateway,
 			Status:     s.status,
@@ -141,6 +141,11 @@ func New(cfg *config.Config, parts Parts, log *slog.Logger) (*Service, error) {
 	s.trust.OnSync(s.onSync)
 	log.Info("gateway started", "gateway", cfg.Gateway, "boot", sp.Boot(), "spooled", sp.Depth(),
 		"readers", len(cfg.Readers), "broker", cfg.BrokerURL, "version", cfg.Version)
+	if s.conn != nil {
+		// Only now: OnConnect and OnFeedback use the publisher, and a
+		// persistent session hands over queued feedback at once.
+		s.conn.Connect()
+	}
 	return s, nil
 }
 
