@@ -177,10 +177,12 @@ func (g *gwProc) lines(msg string) []logLine {
 	return out
 }
 
-// accepted returns the ids the gateway confirmed to the person, in order.
+// accepted returns the ids the gateway recorded (and then confirmed to the
+// person), in order. The service's own "tap recorded" line is used: the log
+// feedback output may drop events when it falls behind under load.
 func (g *gwProc) accepted() []string {
 	var ids []string
-	for _, l := range g.lines("feedback accepted") {
+	for _, l := range g.lines("tap recorded") {
 		ids = append(ids, l.ID)
 	}
 	return ids

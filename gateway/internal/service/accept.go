@@ -37,6 +37,9 @@ func (s *Service) accept(r Read) {
 		return
 	}
 	id := ids[0]
+	// The record of what was accepted, written before the person is told:
+	// the feedback outputs may drop events when they fall behind, this may not.
+	s.log.Info("tap recorded", "id", id.String(), "reader", r.Reader, "dir", dir, "synced", st.Synced)
 	s.mu.Lock()
 	s.recent[id] = recentTap{reader: r.Reader, dir: dir, at: st.Wall, shown: time.Now()}
 	s.mu.Unlock()
