@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# make test: go test -race over the whole module, against the real Mosquitto
+# make test: go test -race -count=1 (never from the test cache) over the whole module, against the real Mosquitto
 # and influxd that the test helpers start (make deps installs them). Ends with
 # a line that says which real components ran and how often; when the whole
 # suite runs (no TESTFLAGS) and neither ran, it fails: the real-component
@@ -19,8 +19,8 @@ verbose=(timeclock/internal/mosquittotest timeclock/internal/influxtest)
 mapfile -t others < <("$GO" list ./... | grep -vxF "${verbose[@]/#/-e}")
 read -r -a extra <<<"${TESTFLAGS:-}"
 status=0
-"$GO" test -race -timeout 30m "${extra[@]}" "${others[@]}" || status=$?
-"$GO" test -race -timeout 30m -v "${extra[@]}" "${verbose[@]}" || status=$?
+"$GO" test -race -count=1 -timeout 30m "${extra[@]}" "${others[@]}" || status=$?
+"$GO" test -race -count=1 -timeout 30m -v "${extra[@]}" "${verbose[@]}" || status=$?
 
 # One line per component: name version ×starts (binary).
 summary=$(awk -F'\t' '{k = $1 " " $2 " (" $3 ")"; n[k]++}
