@@ -59,7 +59,7 @@ func markers(src []byte) []string {
 	return found
 }
 
-func TestNoToDoMarkers(t *testing.T) {
+func TestNoLeftoverMarkers(t *testing.T) {
 	root := moduleRoot(t)
 	for _, path := range goFiles(t, root) {
 		src, err := os.ReadFile(path)
