@@ -5,7 +5,6 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
-	"io"
 	"log/slog"
 	"os"
 	"os/exec"
@@ -18,7 +17,6 @@ import (
 
 	"timeclock/aggregator/internal/api"
 	"timeclock/aggregator/internal/config"
-	"timeclock/aggregator/internal/report"
 	"timeclock/internal/civil"
 	"timeclock/internal/daemontest"
 	"timeclock/internal/influxtest"
@@ -188,29 +186,7 @@ func TestKillMidBurst(t *testing.T) {
 		lines = append(lines, string(punch.Event{Type: punch.TypeTap, Tap: tp}.AppendJSON(nil)))
 	}
 	writeFile(t, filepath.Join(f.dir, "events.jsonl"), strings.Join(lines, "\n")+"\n")
-	out := t.TempDir()
-	from, to := taps[0].TS.In(civil.JST), taps[len(taps)-1].TS.In(civil.JST)
-	fromM, toM := civil.MonthOf(from.Year(), from.Month()), civil.MonthOf(to.Year(), to.Month())
-	if err := report.Run(report.Options{Data: f.dir, Out: out, From: fromM, To: toM}, io.Discard, io.Discard); err != nil {
-		t.Fatal(err)
-	}
-	rows := readCSV(t, filepath.Join(out, "staff_months.csv"))
-	if len(rows) < staff {
-		t.Fatalf("report has %d staff months", len(rows))
-	}
-	for _, r := range rows {
-		var v struct {
-			OvertimeMin int64 `json:"overtime_min"`
-			DaysWorked  int   `json:"days_worked"`
-			FYMin       int64 `json:"fy_min"`
-		}
-		getJSON(t, fmt.Sprintf("http://%s/api/v1/staff/%s/months/%s", httpAddr, r["staff_id"], r["month"]), &v)
-		got := fmt.Sprintf("overtime %d days %d fy %d", v.OvertimeMin, v.DaysWorked, v.FYMin)
-		want := fmt.Sprintf("overtime %s days %s fy %s", r["overtime_min"], r["days_worked"], r["fy_overtime_min"])
-		if got != want {
-			t.Errorf("%s %s: engine %s, report %s", r["staff_id"], r["month"], got, want)
-		}
-	}
+	matchesReport(t, "http://"+httpAddr, f.dir, taps, staff)
 }
 
 func readCSV(t testing.TB, path string) []map[string]string {

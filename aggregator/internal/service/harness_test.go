@@ -20,6 +20,7 @@ import (
 
 	"timeclock/aggregator/internal/auth"
 	"timeclock/aggregator/internal/config"
+	"timeclock/aggregator/internal/report"
 	"timeclock/internal/civil"
 	"timeclock/internal/daemontest"
 	"timeclock/internal/punch"
@@ -278,6 +279,37 @@ func publish(t testing.TB, c paho.Client, topic string, payloads ...[]byte) {
 	for _, tok := range toks {
 		if !tok.WaitTimeout(60*time.Second) || tok.Error() != nil {
 			t.Fatalf("publish: %v", tok.Error())
+		}
+	}
+}
+
+// matchesReport runs `aggregator report` over the months of taps on the
+// reference data in dir (whose events.jsonl the caller wrote) and checks
+// that the service at base serves the same overtime, days worked and
+// fiscal-year total for every staff-month.
+func matchesReport(t *testing.T, base, dir string, taps []punch.Tap, staff int) {
+	t.Helper()
+	out := t.TempDir()
+	from, to := taps[0].TS.In(civil.JST), taps[len(taps)-1].TS.In(civil.JST)
+	fromM, toM := civil.MonthOf(from.Year(), from.Month()), civil.MonthOf(to.Year(), to.Month())
+	if err := report.Run(report.Options{Data: dir, Out: out, From: fromM, To: toM}, io.Discard, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	rows := readCSV(t, filepath.Join(out, "staff_months.csv"))
+	if len(rows) < staff {
+		t.Fatalf("report has %d staff months", len(rows))
+	}
+	for _, r := range rows {
+		var v struct {
+			OvertimeMin int64 `json:"overtime_min"`
+			DaysWorked  int   `json:"days_worked"`
+			FYMin       int64 `json:"fy_min"`
+		}
+		getJSON(t, fmt.Sprintf("%s/api/v1/staff/%s/months/%s", base, r["staff_id"], r["month"]), &v)
+		got := fmt.Sprintf("overtime %d days %d fy %d", v.OvertimeMin, v.DaysWorked, v.FYMin)
+		want := fmt.Sprintf("overtime %s days %s fy %s", r["overtime_min"], r["days_worked"], r["fy_overtime_min"])
+		if got != want {
+			t.Errorf("%s %s: served %s, report %s", r["staff_id"], r["month"], got, want)
 		}
 	}
 }

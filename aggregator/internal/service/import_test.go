@@ -3,8 +3,6 @@ package service
 import (
 	"bytes"
 	"context"
-	"fmt"
-	"io"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -13,7 +11,6 @@ import (
 	"timeclock/aggregator/internal/api"
 	"timeclock/aggregator/internal/importer"
 	"timeclock/aggregator/internal/journal"
-	"timeclock/aggregator/internal/report"
 	"timeclock/internal/civil"
 	"timeclock/internal/punch"
 	"timeclock/internal/roster"
@@ -60,27 +57,5 @@ func TestServeRebuildsFromImport(t *testing.T) {
 	if jv.Taps != uint64(len(taps)) || jv.Adjustments != 1 {
 		t.Fatalf("journal after start: %+v", jv)
 	}
-	out := t.TempDir()
-	from, to := taps[0].TS.In(civil.JST), taps[len(taps)-1].TS.In(civil.JST)
-	fromM, toM := civil.MonthOf(from.Year(), from.Month()), civil.MonthOf(to.Year(), to.Month())
-	if err := report.Run(report.Options{Data: f.dir, Out: out, From: fromM, To: toM}, io.Discard, io.Discard); err != nil {
-		t.Fatal(err)
-	}
-	rows := readCSV(t, filepath.Join(out, "staff_months.csv"))
-	if len(rows) < staff {
-		t.Fatalf("report has %d staff months", len(rows))
-	}
-	for _, r := range rows {
-		var v struct {
-			OvertimeMin int64 `json:"overtime_min"`
-			DaysWorked  int   `json:"days_worked"`
-			FYMin       int64 `json:"fy_min"`
-		}
-		getJSON(t, fmt.Sprintf("%s/api/v1/staff/%s/months/%s", base, r["staff_id"], r["month"]), &v)
-		got := fmt.Sprintf("overtime %d days %d fy %d", v.OvertimeMin, v.DaysWorked, v.FYMin)
-		want := fmt.Sprintf("overtime %s days %s fy %s", r["overtime_min"], r["days_worked"], r["fy_overtime_min"])
-		if got != want {
-			t.Errorf("%s %s: served %s, report %s", r["staff_id"], r["month"], got, want)
-		}
-	}
+	matchesReport(t, base, f.dir, taps, staff)
 }
