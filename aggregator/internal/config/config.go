@@ -16,6 +16,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 )
@@ -337,12 +338,7 @@ func (c *Config) Validate() error {
 }
 
 func oneOf(s string, set ...string) bool {
-	for _, x := range set {
-		if s == x {
-			return true
-		}
-	}
-	return false
+	return slices.Contains(set, s)
 }
 
 // InfluxV1 reports whether the InfluxDB target is a 1.8 database.

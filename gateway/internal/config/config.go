@@ -13,6 +13,7 @@ import (
 	"io"
 	"net/url"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -377,12 +378,7 @@ func (c *Config) Validate() error {
 }
 
 func oneOf(s string, options ...string) bool {
-	for _, o := range options {
-		if s == o {
-			return true
-		}
-	}
-	return false
+	return slices.Contains(options, s)
 }
 
 // Print writes the effective configuration as a config file would hold it,
