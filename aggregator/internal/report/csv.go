@@ -19,13 +19,13 @@ const staffMonthsHeader = "staff_id,month,days_worked,incomplete_days,overtime_m
 
 // WriteStaffMonths writes staff_months.csv: one row per staff and month in
 // [from, to] on the staff's record with a scheduled day, sorted by staff id
-// then month. order lists staff indexes sorted by staff id.
-func WriteStaffMonths(w io.Writer, e *overtime.Engine, order []int, from, to civil.Month) error {
+// then month: the engine's staff are the roster's, which is sorted by id.
+func WriteStaffMonths(w io.Writer, e *overtime.Engine, from, to civil.Month) error {
 	bw := bufio.NewWriter(w)
 	bw.WriteString(staffMonthsHeader + "\n")
 	var line []byte
 	var ids []string
-	for _, si := range order {
+	for si := 0; si < e.Staff(); si++ {
 		id := e.Info(si).ID
 		for mo := from; mo <= to; mo++ {
 			r, ok := e.StaffMonth(si, mo)

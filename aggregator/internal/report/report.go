@@ -116,12 +116,8 @@ func Run(o Options, stdout, stderr io.Writer) error {
 func writeAll(eng *engine.Engine, o Options) error {
 	var err error
 	eng.View(func(core *overtime.Engine, data *roster.Data) {
-		order := make([]int, core.Staff())
-		for i := range order {
-			order[i] = i // roster staff are sorted by staff_id
-		}
 		err = writeFile(filepath.Join(o.Out, "staff_months.csv"), func(w io.Writer) error {
-			return WriteStaffMonths(w, core, order, o.From, o.To)
+			return WriteStaffMonths(w, core, o.From, o.To)
 		})
 		if err != nil {
 			return
