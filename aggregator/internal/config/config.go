@@ -50,6 +50,9 @@ type Config struct {
 	InfluxBatch    int    // points per write
 
 	HTTPListen string
+	// DebugListen serves Go's profiler (net/http/pprof) when not empty:
+	// loopback only, no users, for profiling a running aggregator.
+	DebugListen string
 	// Users is the users file of the API and the live page (package auth:
 	// user, role, scope and the SHA-256 of each token).
 	Users string
@@ -121,6 +124,7 @@ func Parse(name string, args []string, getenv func(string) string, out io.Writer
 	fs.BoolVar(&c.InfluxCreateDB, "influx-create-db", true, "InfluxDB 1.8: create the database at start")
 	fs.IntVar(&c.InfluxBatch, "influx-batch", 5000, "points per InfluxDB write")
 	fs.StringVar(&c.HTTPListen, "http-listen", "127.0.0.1:8080", "listen address of /healthz, /readyz, /metrics and the API")
+	fs.StringVar(&c.DebugListen, "debug-listen", "", "listen address of Go's profiler (/debug/pprof/), e.g. 127.0.0.1:6060; empty: off")
 	fs.StringVar(&c.Users, "users", "", "users `file` of the API and the live page: user,role,scope,token_sha256 (create it with: aggregator users add)")
 	fs.Float64Var(&c.IngestRate, "ingest-rate", 100, "MQTT messages per second a gateway may send; more are deferred (acknowledged, not answered: the gateway sends them again). 0: no limit")
 	fs.IntVar(&c.IngestBurst, "ingest-burst", 2000, "messages a gateway may send at once above -ingest-rate (a backlog after an outage)")
@@ -297,6 +301,11 @@ func (c *Config) Validate() error {
 	}
 	if _, _, err := net.SplitHostPort(c.HTTPListen); err != nil {
 		add("-http-listen: %v", err)
+	}
+	if c.DebugListen != "" {
+		if _, _, err := net.SplitHostPort(c.DebugListen); err != nil {
+			add("-debug-listen: %v", err)
+		}
 	}
 	if c.Users != "" {
 		if _, err := os.Stat(c.Users); err != nil {

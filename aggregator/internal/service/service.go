@@ -52,6 +52,7 @@ type Service struct {
 	users   *auth.Store
 	writer  *influxsink.Writer
 	httpLn  net.Listener
+	debugLn net.Listener // the profiler's, when -debug-listen is set
 	http    *http.Server
 	mux     *http.ServeMux
 	reload  chan struct{}
@@ -164,6 +165,11 @@ func New(cfg *config.Config, log *slog.Logger, now func() time.Time) (s *Service
 		DayStartMin: cfg.DayStartMin, Log: log}))
 	if s.httpLn, err = net.Listen("tcp", cfg.HTTPListen); err != nil {
 		return nil, fmt.Errorf("http: %w", err)
+	}
+	if cfg.DebugListen != "" {
+		if s.debugLn, err = net.Listen("tcp", cfg.DebugListen); err != nil {
+			return nil, fmt.Errorf("debug listener: %w", err)
+		}
 	}
 	s.http = &http.Server{Handler: s.mux, ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: maxHeaderBytes,
 		IdleTimeout: 2 * time.Minute}
@@ -368,6 +374,9 @@ func (s *Service) Run(ctx context.Context) error {
 	g.Go(func() error { return s.feed.Run(ctx) })
 	g.Go(func() error { return s.serveHTTP(ctx) })
 	g.Go(func() error { return s.watch(ctx) })
+	if s.debugLn != nil {
+		g.Go(func() error { return serveDebug(ctx, s.debugLn) })
+	}
 	s.log.Info("aggregator serving", "http", s.HTTPAddr(), "mqtt", s.mqttURL, "influx", s.cfg.InfluxURL)
 	err := g.Wait()
 	s.log.Info("aggregator stopped", "err", err)
@@ -391,6 +400,9 @@ func (s *Service) serveHTTP(ctx context.Context) error {
 func (s *Service) Close() {
 	if s.httpLn != nil {
 		s.httpLn.Close()
+	}
+	if s.debugLn != nil {
+		s.debugLn.Close()
 	}
 	if s.broker != nil && !s.ran {
 		s.broker.Close()
