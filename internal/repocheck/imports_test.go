@@ -17,6 +17,7 @@ var pure = []struct {
 	required bool
 }{
 	{"internal/civil", true},
+	{"internal/mqttwire", true},
 	{"internal/overtime", false},
 	{"internal/punch", false},
 	{"internal/roster", false},
