@@ -78,10 +78,6 @@ type core struct{ *engine.Engine }
 
 func (core) Alerts(time.Time) []journal.Alert { return nil }
 
-type nopPublisher struct{}
-
-func (nopPublisher) Publish(string, []byte) {}
-
 type fixture struct {
 	srv  *httptest.Server
 	m    *metrics.Metrics
@@ -111,7 +107,7 @@ func newFixture(t *testing.T) *fixture {
 	now := func() time.Time { return testNow }
 	log := slog.New(slog.DiscardHandler)
 	f := &fixture{m: metrics.New(), j: j}
-	pipe := ingest.New(j, core{eng}, nopPublisher{}, []string{"nakatsu", "usa"}, ingest.Limits{}, now, log, f.m)
+	pipe := ingest.New(j, core{eng}, nil, []string{"nakatsu", "usa"}, ingest.Limits{}, now, log, f.m)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- pipe.Run(ctx) }()

@@ -156,6 +156,31 @@ func (e *Engine) applyAdjustment(a *punch.Adjustment) (Applied, error) {
 	return Applied{Duplicate: !added, Staff: si, Date: a.Date}, err
 }
 
+// TapResult is what a tap did and, for a known card, the values its answer
+// shows right after it.
+type TapResult struct {
+	Applied
+	Err      error
+	Feedback Feedback
+}
+
+// ApplyTaps folds a batch of taps into the engine under one lock, in order,
+// and puts each one's outcome and answer values in out (len(out) ≥
+// len(taps)).
+func (e *Engine) ApplyTaps(taps []*punch.Tap, out []TapResult) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for i, t := range taps {
+		r := &out[i]
+		r.Applied, r.Err = e.applyTap(t)
+		if r.Staff >= 0 {
+			r.Feedback = e.feedback(r.Staff, r.Date)
+		} else {
+			r.Feedback = Feedback{}
+		}
+	}
+}
+
 // Feedback is what a gateway shows after the aggregator journaled a tap.
 type Feedback struct {
 	Staff            string
@@ -168,6 +193,10 @@ type Feedback struct {
 func (e *Engine) Feedback(si int, date civil.Date) Feedback {
 	e.mu.RLock()
 	defer e.mu.RUnlock()
+	return e.feedback(si, date)
+}
+
+func (e *Engine) feedback(si int, date civil.Date) Feedback {
 	d, _ := e.core.Day(si, date)
 	m := e.core.Month(si, date.Month())
 	return Feedback{Staff: e.data.Staff()[si].ID, TodayMin: d.AtWork, MonthOvertimeMin: m.Overtime, Level: m.Level.String()}

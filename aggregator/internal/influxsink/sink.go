@@ -1,10 +1,23 @@
 // Package influxsink writes the InfluxDB series of FORMATS.md §5 from the
-// journal: it follows the journal from its own cursor, turns a batch of
-// records into points (through a Builder, which knows the engine), writes
-// them with the client's blocking API and only then moves its cursor. While
-// InfluxDB is down it retries the same batch with backoff, so an outage
-// loses nothing; a restart resumes from the cursor, and since every point of
-// a work day or month is rewritten at the same tags and time, writing a
+// journal, in two followers of the journal, each with its own cursor:
+//
+//   - the record stream (cursor "influx"): one point per journal record that
+//     has one (a tap's punch, an alert transition, a gateway status), in full
+//     batches as fast as InfluxDB takes them. The batch in hand is written
+//     by a goroutine of its own while the next one is read and encoded.
+//   - the state stream (cursor "influx-state"): the work days, months and
+//     board figures the records since its cursor touched, written with the
+//     engine's current values, at most every flush interval. Many taps of
+//     one person in that interval make one rewrite, so a backlog drain
+//     costs InfluxDB the taps and once each touched day and month, not a
+//     rewrite per tap. While the record stream is behind (a backlog), the
+//     state stream waits for it, up to ten flush intervals.
+//
+// Each stream writes with a blocking request and only then moves its
+// cursor. While InfluxDB is down it retries the same batch with backoff, so
+// an outage loses nothing; a restart resumes from the cursors, and since
+// every point has fixed tags and time (a record's point carries its
+// sequence number in the nanoseconds; a day or month its date), writing a
 // batch twice is harmless.
 package influxsink
 
@@ -16,217 +29,148 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/influxdata/influxdb-client-go/v2/api/write"
+	"golang.org/x/sync/errgroup"
 
 	"timeclock/aggregator/internal/journal"
+	"timeclock/aggregator/internal/lineproto"
 	"timeclock/aggregator/internal/metrics"
 )
 
-// Record is a journal record handed to a Builder (Data is the builder's to keep).
+// Record is a journal record handed to a builder (Data is valid only during
+// the call).
 type Record struct {
 	Seq  uint64
 	Kind journal.Kind
 	Data []byte
 }
 
-// Builder turns journal records into points.
-type Builder interface {
-	// Points emits the points of recs, in order. Points that aggregate many
-	// records (the board's monthly figures) may be kept back for Deferred.
-	Points(recs []Record, emit func(*write.Point) error) error
-	// Deferred emits the points kept back so far.
-	Deferred(emit func(*write.Point) error) error
+// RecordPoints turns journal records into their own points.
+type RecordPoints interface {
+	// Record appends the points of r (none for most kinds) to buf.
+	Record(r Record, buf *lineproto.Buffer) error
 }
 
-// PointWriter writes one batch of points, or fails.
-type PointWriter interface {
-	Write(ctx context.Context, points []*write.Point) error
+// StatePoints writes the current state that records touched.
+type StatePoints interface {
+	// Touch notes what r makes due for a rewrite.
+	Touch(r Record) error
+	// Flush appends the points of everything due to buf, calling write
+	// whenever buf holds at least batch points and once at the end; what is
+	// due is forgotten only after a successful Flush.
+	Flush(batch int, buf *lineproto.Buffer, write func(*lineproto.Buffer) error) error
 }
+
+// PointWriter writes one body of line protocol, or fails.
+type PointWriter interface {
+	Write(ctx context.Context, body []byte) error
+}
+
+// Cursor names of the two streams in the journal.
+const (
+	Name      = "influx"
+	StateName = "influx-state"
+)
 
 // Sink follows the journal into InfluxDB.
 type Sink struct {
-	name       string
 	j          *journal.Journal
 	w          PointWriter
-	b          Builder
+	rec        RecordPoints
+	state      StatePoints
 	batch      int
 	flushEvery time.Duration
 	log        *slog.Logger
 	m          *metrics.Metrics
-	done       atomic.Uint64 // last record whose immediate points are written
+	recDone    atomic.Uint64 // last record whose own points are written
+	stateDone  atomic.Uint64 // last record whose touched state is written
 	minWait    time.Duration
 	maxWait    time.Duration
-	buf        []*write.Point
 }
 
-// Name of the sink's journal cursor.
-const Name = "influx"
-
-// New returns a sink writing up to batch points per request. The deferred
-// points are written, and the cursor saved, at most every flushEvery: a
-// crash replays at most that much, and the rewrites are idempotent.
-func New(j *journal.Journal, w PointWriter, b Builder, batch int, flushEvery time.Duration, log *slog.Logger,
-	m *metrics.Metrics) *Sink {
-	s := &Sink{name: Name, j: j, w: w, b: b, batch: batch, flushEvery: flushEvery, log: log.With("part", "influxsink"),
-		m: m, minWait: 100 * time.Millisecond, maxWait: 10 * time.Second}
-	m.LagGauge(Name, func() float64 { return float64(s.Lag()) })
+// New returns a sink writing up to batch points per request. The state
+// stream writes at most every flushEvery; the record stream saves its
+// cursor at most that often (a crash rewrites at most that much, and the
+// rewrites are idempotent).
+func New(j *journal.Journal, w PointWriter, rec RecordPoints, state StatePoints, batch int, flushEvery time.Duration,
+	log *slog.Logger, m *metrics.Metrics) *Sink {
+	s := &Sink{j: j, w: w, rec: rec, state: state, batch: batch, flushEvery: flushEvery,
+		log: log.With("part", "influxsink"), m: m, minWait: 100 * time.Millisecond, maxWait: 10 * time.Second}
+	m.LagGauge(Name, func() float64 { return float64(lag(j.Last(), s.recDone.Load())) })
+	m.LagGauge(StateName, func() float64 { return float64(lag(j.Last(), s.stateDone.Load())) })
 	return s
 }
 
-// Lag returns the journal records whose points are not written yet.
-func (s *Sink) Lag() uint64 {
-	last, done := s.j.Last(), s.done.Load()
+func lag(last, done uint64) uint64 {
 	if done > last {
 		return 0
 	}
 	return last - done
 }
 
-// Run follows the journal until ctx is done. At the end the work in hand is
-// finished if InfluxDB takes it at once (one attempt), and the cursor records
-// what reached InfluxDB.
+// Lag returns the journal records whose points, own or touched, are not
+// all written yet.
+func (s *Sink) Lag() uint64 {
+	return lag(s.j.Last(), min(s.recDone.Load(), s.stateDone.Load()))
+}
+
+// Run follows the journal until ctx is done. At the end each stream
+// finishes the work in hand if InfluxDB takes it at once (one attempt), and
+// its cursor records what reached InfluxDB.
 func (s *Sink) Run(ctx context.Context) error {
-	cur, err := s.j.Cursor(s.name)
+	recCur, err := s.j.Cursor(Name)
 	if err != nil {
 		return err
 	}
-	done := cur
-	s.done.Store(done)
-	lastFlush := time.Now()
-	timer := time.NewTimer(time.Hour)
-	defer timer.Stop()
-	for {
-		changed := s.j.Changed()
-		if s.j.Last() > done {
-			last, ok, err := s.records(ctx, done)
-			if err != nil || !ok {
-				return err
-			}
-			done = last
-			s.done.Store(done)
-		}
-		if done > cur && time.Since(lastFlush) >= s.flushEvery {
-			ok, err := s.flush(ctx, done)
-			if err != nil || !ok {
-				return err
-			}
-			cur, lastFlush = done, time.Now()
-		}
-		if s.j.Last() > done {
-			continue
-		}
-		wait := time.Hour
-		if done > cur {
-			wait = s.flushEvery - time.Since(lastFlush)
-		}
-		timer.Reset(max(wait, 0))
-		select {
-		case <-ctx.Done():
-			if done > cur {
-				if _, err := s.flush(ctx, done); err != nil {
-					return err
-				}
-			}
-			return nil
-		case <-changed:
-		case <-timer.C:
-		}
-	}
-}
-
-// records writes the immediate points of the next batch of records after
-// from and returns the last record done; ok is false when ctx ended first.
-func (s *Sink) records(ctx context.Context, from uint64) (uint64, bool, error) {
-	var recs []Record
-	last, err := s.j.Scan(from, s.batch, func(seq uint64, kind journal.Kind, data []byte) error {
-		recs = append(recs, Record{Seq: seq, Kind: kind, Data: append([]byte(nil), data...)})
-		return nil
-	})
+	stateCur, ok, err := s.j.CursorOK(StateName)
 	if err != nil {
-		return from, false, err
-	}
-	ok := true
-	err = s.b.Points(recs, func(p *write.Point) error { return s.add(ctx, p, &ok) })
-	if errors.Is(err, errStopped) {
-		err = nil
-	}
-	if err == nil && ok {
-		ok = s.writeBuf(ctx)
-	}
-	return last, ok, err
-}
-
-// flush writes the deferred points and saves the cursor at done.
-func (s *Sink) flush(ctx context.Context, done uint64) (bool, error) {
-	ok := true
-	err := s.b.Deferred(func(p *write.Point) error { return s.add(ctx, p, &ok) })
-	if errors.Is(err, errStopped) {
-		err = nil
-	}
-	if err != nil {
-		return false, err
-	}
-	if ok {
-		ok = s.writeBuf(ctx)
+		return err
 	}
 	if !ok {
-		return false, nil
+		// A journal from before the state stream had its own cursor: the
+		// record stream's one covered both.
+		stateCur = recCur
 	}
-	return true, s.j.SetCursor(s.name, done)
+	s.recDone.Store(recCur)
+	s.stateDone.Store(stateCur)
+	var g errgroup.Group
+	g.Go(func() error { return s.runRecords(ctx, recCur) })
+	g.Go(func() error { return s.runState(ctx, stateCur) })
+	return g.Wait()
 }
 
-var errStopped = errors.New("influxsink: stopped")
-
-func (s *Sink) add(ctx context.Context, p *write.Point, ok *bool) error {
-	s.buf = append(s.buf, p)
-	if len(s.buf) >= s.batch {
-		if !s.writeBuf(ctx) {
-			*ok = false
-			return errStopped
-		}
-	}
-	return nil
-}
-
-func (s *Sink) writeBuf(ctx context.Context) bool {
-	if len(s.buf) == 0 {
+// write writes body, retrying with backoff until it succeeds. It reports
+// false when ctx ended first (after at least one attempt). A body InfluxDB
+// refuses for its content is counted and skipped: repeating cannot help,
+// the stream must not stall behind it, and the journal still holds the
+// events.
+func (s *Sink) write(ctx context.Context, buf *lineproto.Buffer) bool {
+	if buf.Len() == 0 {
 		return true
 	}
-	ok := s.write(ctx, s.buf)
-	clear(s.buf)
-	s.buf = s.buf[:0]
-	return ok
-}
-
-// write writes points, retrying with backoff until it succeeds. It reports
-// false when ctx ended first (after at least one attempt).
-func (s *Sink) write(ctx context.Context, points []*write.Point) bool {
 	wait := s.minWait
 	for attempt := 1; ; attempt++ {
 		// An attempt is not cut short by ctx: what is in flight at shutdown
 		// is finished.
 		wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 		start := time.Now()
-		err := s.w.Write(wctx, points)
+		err := s.w.Write(wctx, buf.Bytes())
 		cancel()
 		if err == nil {
 			s.m.InfluxWrite.Observe(time.Since(start).Seconds())
-			s.m.InfluxPoints.Add(float64(len(points)))
+			s.m.InfluxPoints.Add(float64(buf.Len()))
 			if attempt > 1 {
 				s.log.Info("influxdb writes resumed", "attempts", attempt)
 			}
 			return true
 		}
 		if errors.Is(err, ErrRejected) {
-			// Repeating cannot help, and the stream must not stall behind it;
-			// the journal still holds the events.
-			s.m.InfluxRefused.Add(float64(len(points)))
-			s.log.Error("influxdb refused points", "points", len(points), "err", err)
+			s.m.InfluxRefused.Add(float64(buf.Len()))
+			s.log.Error("influxdb refused points", "points", buf.Len(), "err", err)
 			return true
 		}
 		s.m.InfluxErrors.Inc()
 		if attempt == 1 || attempt%20 == 0 {
-			s.log.Warn("influxdb write failed; retrying", "attempt", attempt, "points", len(points), "err", err)
+			s.log.Warn("influxdb write failed; retrying", "attempt", attempt, "points", buf.Len(), "err", err)
 		}
 		t := time.NewTimer(wait/2 + rand.N(wait/2+1))
 		select {

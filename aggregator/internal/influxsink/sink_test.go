@@ -7,19 +7,20 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/influxdata/influxdb-client-go/v2/api/write"
 	"golang.org/x/sync/errgroup"
 
 	"timeclock/aggregator/internal/journal"
+	"timeclock/aggregator/internal/lineproto"
 	"timeclock/aggregator/internal/metrics"
 )
 
 // fakeWriter fails while down is set, refuses points named "bad", and
-// records what it wrote.
+// records the measurements it wrote.
 type fakeWriter struct {
 	mu       sync.Mutex
 	down     bool
@@ -27,20 +28,21 @@ type fakeWriter struct {
 	written  []string
 }
 
-func (w *fakeWriter) Write(_ context.Context, pts []*write.Point) error {
+func (w *fakeWriter) Write(_ context.Context, body []byte) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.down {
 		w.failures++
 		return errors.New("connection refused")
 	}
-	for _, p := range pts {
-		if p.Name() == "bad" {
+	lines := strings.Split(strings.TrimSuffix(string(body), "\n"), "\n")
+	for _, l := range lines {
+		if strings.HasPrefix(l, "bad ") {
 			return fmt.Errorf("%w: field type conflict", ErrRejected)
 		}
 	}
-	for _, p := range pts {
-		w.written = append(w.written, p.Name())
+	for _, l := range lines {
+		w.written = append(w.written, l[:strings.IndexByte(l, ' ')])
 	}
 	return nil
 }
@@ -51,26 +53,47 @@ func (w *fakeWriter) snapshot() ([]string, int) {
 	return append([]string(nil), w.written...), w.failures
 }
 
-// oneEach emits a point named by the record's data, and one deferred
-// "total" point per flush that had records.
-type oneEach struct{ pending bool }
+// oneEach gives each record a point named by its data.
+type oneEach struct{}
 
-func (b *oneEach) Points(recs []Record, emit func(*write.Point) error) error {
-	for _, r := range recs {
-		if err := emit(write.NewPointWithMeasurement(string(r.Data)).AddField("seq", int64(r.Seq))); err != nil {
-			return err
-		}
-		b.pending = true
-	}
+func (oneEach) Record(r Record, buf *lineproto.Buffer) error {
+	buf.Point(string(r.Data)).Int("seq", int64(r.Seq)).End(time.Unix(0, int64(r.Seq)))
 	return nil
 }
 
-func (b *oneEach) Deferred(emit func(*write.Point) error) error {
-	if !b.pending {
+// total writes one "total" point per flush that had records touched.
+type total struct {
+	mu      sync.Mutex
+	touched int
+	flushes int
+}
+
+func (s *total) Touch(Record) error {
+	s.mu.Lock()
+	s.touched++
+	s.mu.Unlock()
+	return nil
+}
+
+func (s *total) Flush(_ int, buf *lineproto.Buffer, write func(*lineproto.Buffer) error) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.touched == 0 {
 		return nil
 	}
-	b.pending = false
-	return emit(write.NewPointWithMeasurement("total").AddField("n", int64(1)))
+	buf.Point("total").Int("n", int64(s.touched)).End(time.Unix(0, 1))
+	if err := write(buf); err != nil {
+		return err
+	}
+	s.touched = 0
+	s.flushes++
+	return nil
+}
+
+func newSink(j *journal.Journal, w PointWriter, st StatePoints) *Sink {
+	s := New(j, w, oneEach{}, st, 100, time.Millisecond, slog.New(slog.NewTextHandler(io.Discard, nil)), metrics.New())
+	s.minWait, s.maxWait = time.Millisecond, 5*time.Millisecond
+	return s
 }
 
 func appendRecs(t *testing.T, j *journal.Journal, names ...string) {
@@ -108,11 +131,10 @@ func TestSink(t *testing.T) {
 		names       []string
 		down        bool // InfluxDB down until every record is appended
 		wantWritten []string
-		wantRefused bool
 	}{
-		{"plain", []string{"a", "b", "c"}, false, []string{"a", "b", "c", "total"}, false},
-		{"outage", []string{"a", "b"}, true, []string{"a", "b", "total"}, false},
-		{"refused batch skipped", []string{"bad"}, false, []string{"total"}, true},
+		{"plain", []string{"a", "b", "c"}, false, []string{"a", "b", "c", "total"}},
+		{"outage", []string{"a", "b"}, true, []string{"a", "b", "total"}},
+		{"refused batch skipped", []string{"bad"}, false, []string{"total"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -122,9 +144,7 @@ func TestSink(t *testing.T) {
 			}
 			defer j.Close()
 			w := &fakeWriter{down: tt.down}
-			m := metrics.New()
-			s := New(j, w, &oneEach{}, 100, time.Millisecond, slog.New(slog.NewTextHandler(io.Discard, nil)), m)
-			s.minWait, s.maxWait = time.Millisecond, 5*time.Millisecond
+			s := newSink(j, w, &total{})
 			ctx, cancel := context.WithCancel(context.Background())
 			var g errgroup.Group
 			g.Go(func() error { return s.Run(ctx) })
@@ -138,16 +158,26 @@ func TestSink(t *testing.T) {
 				w.down = false
 				w.mu.Unlock()
 			}
-			waitFor(t, "the cursor at the end", func() bool {
+			waitFor(t, "both cursors at the end", func() bool {
 				c, _ := j.Cursor(Name)
-				return c == j.Last()
+				cs, _ := j.Cursor(StateName)
+				return c == j.Last() && cs == j.Last()
 			})
 			cancel()
 			if err := g.Wait(); err != nil {
 				t.Fatal(err)
 			}
 			got, _ := w.snapshot()
-			if fmt.Sprint(got) != fmt.Sprint(tt.wantWritten) {
+			// The streams run side by side: the records' points in journal
+			// order, the state's among them.
+			var recs []string
+			for _, n := range got {
+				if n != "total" {
+					recs = append(recs, n)
+				}
+			}
+			want := tt.wantWritten[:len(tt.wantWritten)-1]
+			if fmt.Sprint(recs) != fmt.Sprint(want) || len(got) != len(tt.wantWritten) {
 				t.Errorf("written %v, want %v", got, tt.wantWritten)
 			}
 			if s.Lag() != 0 {
@@ -157,7 +187,7 @@ func TestSink(t *testing.T) {
 	}
 }
 
-// Stopped while InfluxDB is down: the cursor stays, so a restart writes
+// Stopped while InfluxDB is down: the cursors stay, so a restart writes
 // the records again.
 func TestSinkStopKeepsCursor(t *testing.T) {
 	j, err := journal.Open(filepath.Join(t.TempDir(), "j.db"))
@@ -166,8 +196,7 @@ func TestSinkStopKeepsCursor(t *testing.T) {
 	}
 	defer j.Close()
 	w := &fakeWriter{down: true}
-	s := New(j, w, &oneEach{}, 100, time.Millisecond, slog.New(slog.NewTextHandler(io.Discard, nil)), metrics.New())
-	s.minWait, s.maxWait = time.Millisecond, 5*time.Millisecond
+	s := newSink(j, w, &total{})
 	ctx, cancel := context.WithCancel(context.Background())
 	var g errgroup.Group
 	g.Go(func() error { return s.Run(ctx) })
@@ -177,7 +206,80 @@ func TestSinkStopKeepsCursor(t *testing.T) {
 	if err := g.Wait(); err != nil {
 		t.Fatal(err)
 	}
-	if c, _ := j.Cursor(Name); c != 0 {
-		t.Errorf("cursor %d after a stop with nothing written, want 0", c)
+	for _, name := range []string{Name, StateName} {
+		if c, _ := j.Cursor(name); c != 0 {
+			t.Errorf("cursor %s at %d after a stop with nothing written, want 0", name, c)
+		}
+	}
+}
+
+// A journal from before the state stream had its own cursor: the state
+// stream starts where the record stream's cursor is, rather than rewriting
+// the whole journal.
+func TestStateStartsAtTheOldCursor(t *testing.T) {
+	j, err := journal.Open(filepath.Join(t.TempDir(), "j.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	appendRecs(t, j, "a", "b", "c")
+	if err := j.SetCursor(Name, 2); err != nil {
+		t.Fatal(err)
+	}
+	w := &fakeWriter{}
+	st := &total{}
+	s := newSink(j, w, st)
+	ctx, cancel := context.WithCancel(context.Background())
+	var g errgroup.Group
+	g.Go(func() error { return s.Run(ctx) })
+	waitFor(t, "both cursors at the end", func() bool {
+		c, _ := j.Cursor(Name)
+		cs, _ := j.Cursor(StateName)
+		return c == 3 && cs == 3
+	})
+	cancel()
+	if err := g.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := w.snapshot(); fmt.Sprint(got) != "[c total]" && fmt.Sprint(got) != "[total c]" {
+		t.Errorf("written %v, want c and one total", got)
+	}
+	if st.flushes != 1 {
+		t.Errorf("%d state flushes, want 1", st.flushes)
+	}
+}
+
+// Many records in a burst are one state rewrite, not one per interval:
+// while records keep coming faster than a batch per interval, the state
+// stream waits.
+func TestStateWaitsOutABurst(t *testing.T) {
+	j, err := journal.Open(filepath.Join(t.TempDir(), "j.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	w := &fakeWriter{}
+	st := &total{}
+	s := New(j, w, oneEach{}, st, 100, 40*time.Millisecond, slog.New(slog.DiscardHandler), metrics.New())
+	ctx, cancel := context.WithCancel(context.Background())
+	var g errgroup.Group
+	g.Go(func() error { return s.Run(ctx) })
+	// 200 records every 5 ms for 200 ms: more than a batch (100) per
+	// interval (40 ms), five intervals long.
+	names := make([]string, 200)
+	for i := range names {
+		names[i] = "p"
+	}
+	for range 40 {
+		appendRecs(t, j, names...)
+		time.Sleep(5 * time.Millisecond)
+	}
+	waitFor(t, "the state cursor at the end", func() bool { cs, _ := j.Cursor(StateName); return cs == j.Last() })
+	cancel()
+	if err := g.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	if st.flushes > 2 {
+		t.Errorf("%d state flushes during a burst of five intervals, want at most 2", st.flushes)
 	}
 }

@@ -1,6 +1,8 @@
 package influxsink
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"errors"
 	"fmt"
@@ -10,11 +12,6 @@ import (
 	"net/url"
 	"strings"
 	"time"
-
-	influxdb2 "github.com/influxdata/influxdb-client-go/v2"
-	"github.com/influxdata/influxdb-client-go/v2/api"
-	influxhttp "github.com/influxdata/influxdb-client-go/v2/api/http"
-	"github.com/influxdata/influxdb-client-go/v2/api/write"
 )
 
 // Target says where the series go.
@@ -26,6 +23,9 @@ type Target struct {
 	Org, Bucket, Token                        string
 	// CreateDatabase runs CREATE DATABASE on 1.8 before the first write.
 	CreateDatabase bool
+	// Gzip compresses the bodies: worth it over a slow link, a cost in CPU
+	// on both ends over loopback or a LAN.
+	Gzip bool
 }
 
 func (t Target) v1() bool { return t.Database != "" }
@@ -47,80 +47,131 @@ func (t Target) token() string {
 	return t.Token
 }
 
-// Writer writes points with the client's blocking API: a write either
-// reaches InfluxDB or returns an error, nothing is buffered or dropped
-// behind the caller's back.
+// Writer posts line protocol to the v2 write endpoint (/api/v2/write, which
+// InfluxDB 1.8 serves as well): a write either reaches InfluxDB or returns
+// an error; nothing is buffered or dropped behind the caller's back. It is
+// safe for concurrent use.
 type Writer struct {
-	target Target
-	client influxdb2.Client
-	api    api.WriteAPIBlocking
-	http   *http.Client
-	log    *slog.Logger
-	ready  bool // the database exists (1.8) or creation is not wanted
+	target   Target
+	writeURL string
+	http     *http.Client
+	log      *slog.Logger
+	ready    chan struct{} // closed once the database exists (1.8) or creation is not wanted
+	create   chan struct{} // held while creating it
 }
 
 // NewWriter returns a writer for target.
 func NewWriter(target Target, log *slog.Logger) *Writer {
-	opts := influxdb2.DefaultOptions().
-		SetHTTPRequestTimeout(30).
-		SetPrecision(time.Nanosecond).
-		SetUseGZip(true)
-	c := influxdb2.NewClientWithOptions(strings.TrimRight(target.URL, "/"), target.token(), opts)
-	return &Writer{
-		target: target,
-		client: c,
-		api:    c.WriteAPIBlocking(target.Org, target.bucket()),
-		http:   &http.Client{Timeout: 30 * time.Second},
+	base := strings.TrimRight(target.URL, "/")
+	q := url.Values{"bucket": {target.bucket()}, "precision": {"ns"}}
+	if target.Org != "" {
+		q.Set("org", target.Org)
+	}
+	w := &Writer{
+		target:   target,
+		writeURL: base + "/api/v2/write?" + q.Encode(),
+		http: &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{
+			Proxy: http.ProxyFromEnvironment, MaxIdleConnsPerHost: 4, IdleConnTimeout: 90 * time.Second}},
 		log:    log,
-		ready:  !target.v1() || !target.CreateDatabase,
+		ready:  make(chan struct{}),
+		create: make(chan struct{}, 1),
 	}
+	if !target.v1() || !target.CreateDatabase {
+		close(w.ready)
+	}
+	return w
 }
 
-// Close releases the client's connections.
-func (w *Writer) Close() { w.client.Close() }
-
-// Ping reports whether InfluxDB answers.
-func (w *Writer) Ping(ctx context.Context) error {
-	ok, err := w.client.Ping(ctx)
-	if err != nil {
-		return err
-	}
-	if !ok {
-		return errors.New("influxdb: ping failed")
-	}
-	return nil
-}
+// Close releases the idle connections.
+func (w *Writer) Close() { w.http.CloseIdleConnections() }
 
 // ErrRejected marks a write InfluxDB refused for its content (HTTP 400,
 // e.g. a field type conflict): repeating it cannot succeed.
 var ErrRejected = errors.New("influxdb rejected the points")
 
-// Write writes points in one request. On 1.8 it first creates the database
-// when asked to (and again if InfluxDB reports it missing).
-func (w *Writer) Write(ctx context.Context, points []*write.Point) error {
-	if len(points) == 0 {
+// errMissingDB is a 404 of a 1.8 database dropped behind our back.
+var errMissingDB = errors.New("influxdb: database not found")
+
+// Write writes the line protocol body (one point per line) in one request.
+// On 1.8 it first creates the database when asked to, and again if
+// InfluxDB reports it missing.
+func (w *Writer) Write(ctx context.Context, body []byte) error {
+	if len(body) == 0 {
 		return nil
 	}
-	if !w.ready {
-		if err := w.createDatabase(ctx); err != nil {
-			return err
-		}
-		w.ready = true
+	if err := w.ensureDatabase(ctx); err != nil {
+		return err
 	}
-	err := w.api.WritePoint(ctx, points...)
-	if err == nil {
+	err := w.post(ctx, body)
+	if errors.Is(err, errMissingDB) && w.target.v1() && w.target.CreateDatabase {
+		if cerr := w.createDatabase(ctx); cerr != nil {
+			return cerr
+		}
+		err = w.post(ctx, body)
+	}
+	return err
+}
+
+func (w *Writer) post(ctx context.Context, body []byte) error {
+	var rd io.Reader = bytes.NewReader(body)
+	if w.target.Gzip {
+		var z bytes.Buffer
+		zw, _ := gzip.NewWriterLevel(&z, gzip.BestSpeed)
+		zw.Write(body)
+		zw.Close()
+		rd = &z
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, w.writeURL, rd)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "text/plain; charset=utf-8")
+	if w.target.Gzip {
+		req.Header.Set("Content-Encoding", "gzip")
+	}
+	if tok := w.target.token(); tok != "" {
+		req.Header.Set("Authorization", "Token "+tok)
+	}
+	resp, err := w.http.Do(req)
+	if err != nil {
+		return fmt.Errorf("influxdb write: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode/100 == 2 {
+		io.Copy(io.Discard, resp.Body)
 		return nil
 	}
-	var he *influxhttp.Error
-	if errors.As(err, &he) {
-		switch {
-		case he.StatusCode == http.StatusNotFound && w.target.v1() && w.target.CreateDatabase:
-			w.ready = false // dropped behind our back: create it again on the retry
-		case he.StatusCode == http.StatusBadRequest:
-			return fmt.Errorf("%w: %v", ErrRejected, err)
-		}
+	msg, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+	text := strings.TrimSpace(string(msg))
+	switch {
+	case resp.StatusCode == http.StatusNotFound && w.target.v1():
+		return fmt.Errorf("%w: %s", errMissingDB, text)
+	case resp.StatusCode == http.StatusBadRequest:
+		return fmt.Errorf("%w: %s: %s", ErrRejected, resp.Status, text)
 	}
-	return fmt.Errorf("influxdb write: %w", err)
+	return fmt.Errorf("influxdb write: %s: %s", resp.Status, text)
+}
+
+// ensureDatabase waits for, or does, the CREATE DATABASE of the first write.
+func (w *Writer) ensureDatabase(ctx context.Context) error {
+	select {
+	case <-w.ready:
+		return nil
+	case w.create <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-w.create }()
+	select {
+	case <-w.ready:
+		return nil // another writer created it meanwhile
+	default:
+	}
+	if err := w.createDatabase(ctx); err != nil {
+		return err
+	}
+	close(w.ready)
+	return nil
 }
 
 // createDatabase runs CREATE DATABASE (a no-op when it exists) on 1.8.

@@ -14,15 +14,17 @@ const MaxPayload = 8 << 10
 
 // Limits is the allowance of each gateway.
 //
-// Taps over the rate are deferred, not rejected and not accepted: the
-// message is acknowledged (so the broker's session is not stalled by one
-// gateway), but neither journaled nor answered, and the gateway, which
-// keeps a tap in its spool until an answer names it, sends it again after
-// its answer timeout. Nothing is lost and nothing is dropped silently —
-// every deferral is counted per gateway (API) and in
-// timeclock_ingest_deferred_total — while one gateway's flood costs the
-// journal nothing. A `rejected` answer would not do: the gateway releases
-// a tap on any answer.
+// Taps over the rate are deferred: acknowledged (so the broker's session is
+// not stalled by one gateway) and held in memory, in order, then journaled
+// and answered as the gateway's allowance refills (hold.go) — a flood or a
+// backlog beyond the burst is taken at Rate per second, and the other
+// gateways are not held back. The held taps are bounded; beyond the bound
+// (and after a restart, for the ones held) a deferred tap is neither
+// journaled nor answered, and the gateway, which keeps a tap in its spool
+// until an answer names it, sends it again after its answer timeout.
+// Nothing is dropped silently: every deferral is counted per gateway (API)
+// and in timeclock_ingest_deferred_total. A `rejected` answer would not do:
+// the gateway releases a tap on any answer.
 type Limits struct {
 	Rate  float64 // punch messages per second per gateway; 0: no limit
 	Burst int     // messages at once above the rate (a backlog after an outage)
@@ -136,15 +138,17 @@ func (s *gwState) idle(now time.Time, lim Limits) bool {
 }
 
 // admit counts a message on t and says whether it goes on (true) or is
-// deferred; warn is true when the deferral should be logged (the first of a
-// minute for the gateway).
-func (g *gateways) admit(t Topic, now time.Time) (ok, warn bool) {
+// deferred — over the allowance, or queued behind held taps of its gateway
+// (queued) —; warn is true when the deferral should be logged (the first of
+// a minute for the gateway).
+func (g *gateways) admit(t Topic, now time.Time, queued bool) (ok, warn bool) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	s := g.state(t, now)
 	s.stats.Messages++
 	s.stats.LastSeen = now
 	switch {
+	case queued:
 	case t.Leaf == "status":
 		ok = s.status.take(now, statusRate, statusBurst)
 	case g.lim.Rate > 0:
@@ -162,6 +166,17 @@ func (g *gateways) admit(t Topic, now time.Time) (ok, warn bool) {
 		warn = true
 	}
 	return false, warn
+}
+
+// take spends one of t's gateway's punch allowance for a held tap (counted
+// when it came).
+func (g *gateways) take(t Topic, now time.Time) bool {
+	if g.lim.Rate <= 0 {
+		return true
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.state(t, now).punch.take(now, g.lim.Rate, g.lim.Burst)
 }
 
 // rejected counts a rejected message of t's gateway, if admit counted it.

@@ -48,9 +48,9 @@ func TestGatewaysBounded(t *testing.T) {
 		return Topic{Board: "b", School: "s", Gateway: fmt.Sprintf("gw-%d", i), Leaf: "punch"}
 	}
 	for i := range maxGateways {
-		g.admit(topic(i), t0)
+		g.admit(topic(i), t0, false)
 	}
-	g.admit(topic(maxGateways), t0) // none idle: overflow
+	g.admit(topic(maxGateways), t0, false) // none idle: overflow
 	if n := len(g.m); n != maxGateways+1 {
 		t.Fatalf("%d entries, want %d", n, maxGateways+1)
 	}
@@ -58,7 +58,7 @@ func TestGatewaysBounded(t *testing.T) {
 		t.Fatal("no overflow entry")
 	}
 	// Two seconds on, every bucket is full again: the idle make room.
-	g.admit(topic(maxGateways+1), t0.Add(2*time.Second))
+	g.admit(topic(maxGateways+1), t0.Add(2*time.Second), false)
 	if _, ok := g.m[Topic{Board: "b", School: "s", Gateway: fmt.Sprintf("gw-%d", maxGateways+1)}]; !ok {
 		t.Errorf("no entry of its own for a new gateway once others were idle (%d entries)", len(g.m))
 	}
@@ -67,7 +67,7 @@ func TestGatewaysBounded(t *testing.T) {
 	}
 	// Forgetting an idle gateway changes nothing of its allowance.
 	for range 2 {
-		if ok, _ := g.admit(topic(0), t0.Add(2*time.Second)); !ok {
+		if ok, _ := g.admit(topic(0), t0.Add(2*time.Second), false); !ok {
 			t.Error("a forgotten gateway lost its burst")
 		}
 	}

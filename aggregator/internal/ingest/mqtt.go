@@ -4,16 +4,14 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
-	"errors"
 	"fmt"
 	"log/slog"
 	"os"
-	"sync/atomic"
 	"time"
 
-	paho "github.com/eclipse/paho.mqtt.golang"
-
 	"timeclock/aggregator/internal/metrics"
+	"timeclock/internal/mqttclient"
+	"timeclock/internal/mqttwire"
 )
 
 // MQTTConfig says how to reach the broker.
@@ -29,20 +27,23 @@ type MQTTConfig struct {
 }
 
 // Client is the aggregator's MQTT connection: a persistent session whose
-// subscriptions deliver into the pipeline with acknowledgement left to it,
-// and the publisher of feedback.
+// subscriptions deliver into the pipeline, each read's messages at once,
+// with the acknowledgement left to the pipeline (Done, after the journal
+// commit); and the publisher of feedback.
 type Client struct {
-	cfg       MQTTConfig
-	p         *Pipeline
-	c         paho.Client
-	log       *slog.Logger
-	m         *metrics.Metrics
-	tokens    chan paho.Token
-	connected atomic.Bool
-	ctx       context.Context
+	cfg MQTTConfig
+	p   *Pipeline
+	c   *mqttclient.Client
+	log *slog.Logger
+	m   *metrics.Metrics
+	ctx context.Context
+
+	srcs []mqttclient.Message // Done's scratch
+	outs []mqttclient.Outgoing
 }
 
-// NewClient returns a client for cfg delivering into p. Connect with Run.
+// NewClient returns a client for cfg delivering into p; make it p's Output
+// (SetOutput). Connect with Run.
 func NewClient(cfg MQTTConfig, p *Pipeline, log *slog.Logger, m *metrics.Metrics) (*Client, error) {
 	if cfg.ConnectTimeout == 0 {
 		cfg.ConnectTimeout = 10 * time.Second
@@ -50,37 +51,34 @@ func NewClient(cfg MQTTConfig, p *Pipeline, log *slog.Logger, m *metrics.Metrics
 	if cfg.MaxReconnectDelay == 0 {
 		cfg.MaxReconnectDelay = 10 * time.Second
 	}
-	c := &Client{cfg: cfg, p: p, log: log.With("part", "mqtt"), m: m, tokens: make(chan paho.Token, 65536)}
-	o := paho.NewClientOptions().
-		AddBroker(cfg.URL).
-		SetClientID(cfg.ClientID).
-		SetUsername(cfg.User).
-		SetPassword(cfg.Password).
+	c := &Client{cfg: cfg, p: p, log: log.With("part", "mqtt"), m: m, ctx: context.Background()}
+	var subs []mqttwire.Subscription
+	for _, f := range Filters(cfg.Boards, cfg.Share) {
+		subs = append(subs, mqttwire.Subscription{Filter: f, QoS: 1})
+	}
+	o := mqttclient.Options{
+		URL: cfg.URL, ClientID: cfg.ClientID, Username: cfg.User, Password: cfg.Password,
 		// A persistent session: the broker keeps what arrives while the
 		// aggregator is down, and redelivers what it did not acknowledge.
-		SetCleanSession(false).
-		SetAutoAckDisabled(true).
-		SetOrderMatters(true).
-		SetAutoReconnect(true).
-		SetConnectRetry(true).
-		SetConnectRetryInterval(time.Second).
-		SetMaxReconnectInterval(cfg.MaxReconnectDelay).
-		SetConnectTimeout(cfg.ConnectTimeout).
-		SetKeepAlive(30 * time.Second).
-		SetWriteTimeout(30 * time.Second).
-		SetOnConnectHandler(c.onConnect).
-		SetConnectionLostHandler(func(_ paho.Client, err error) {
-			c.connected.Store(false)
-			c.log.Warn("mqtt connection lost", "err", err)
-		})
+		CleanSession:      false,
+		KeepAlive:         30 * time.Second,
+		ConnectTimeout:    cfg.ConnectTimeout,
+		MaxReconnectDelay: cfg.MaxReconnectDelay,
+		// Larger than MaxPayload, so an oversize payload is seen and
+		// rejected with its reason rather than dropping the connection.
+		MaxPacket:     1 << 20,
+		Subscriptions: subs,
+		Deliver:       c.deliver,
+		Log:           c.log,
+	}
 	if cfg.CA != "" || cfg.Cert != "" {
 		tc, err := tlsConfig(cfg)
 		if err != nil {
 			return nil, err
 		}
-		o.SetTLSConfig(tc)
+		o.TLS = tc
 	}
-	c.c = paho.NewClient(o)
+	c.c = mqttclient.New(o)
 	return c, nil
 }
 
@@ -108,78 +106,45 @@ func tlsConfig(cfg MQTTConfig) (*tls.Config, error) {
 }
 
 // Connected reports whether the client is connected and subscribed.
-func (c *Client) Connected() bool { return c.connected.Load() }
+func (c *Client) Connected() bool { return c.c.Connected() }
 
-func (c *Client) onConnect(pc paho.Client) {
-	filters := map[string]byte{}
-	for _, f := range Filters(c.cfg.Boards, c.cfg.Share) {
-		filters[f] = 1
+// deliver runs on the client's reader with the messages of one read.
+func (c *Client) deliver(msgs []mqttclient.Message) {
+	now := time.Now()
+	out := make([]Message, len(msgs))
+	for i := range msgs {
+		out[i] = Message{Topic: msgs[i].Topic, Payload: msgs[i].Payload, Received: now, Src: msgs[i]}
 	}
-	tok := pc.SubscribeMultiple(filters, c.handle)
-	if !tok.WaitTimeout(c.cfg.ConnectTimeout) || tok.Error() != nil {
-		err := tok.Error()
-		if err == nil {
-			err = errors.New("timeout")
-		}
-		c.log.Error("mqtt subscribe failed; reconnecting", "err", err)
-		// Without the subscriptions nothing would arrive: start over.
-		go pc.Disconnect(0)
-		return
-	}
-	c.connected.Store(true)
-	c.log.Info("mqtt connected", "url", c.cfg.URL, "client_id", c.cfg.ClientID, "filters", len(filters))
+	c.p.Deliver(c.ctx, out...)
 }
 
-// handle runs on paho's router goroutine (OrderMatters): it only queues,
-// and the acknowledgement comes from the pipeline after the journal commit.
-func (c *Client) handle(_ paho.Client, m paho.Message) {
-	c.p.Deliver(c.ctx, Message{Topic: m.Topic(), Payload: m.Payload(), Received: time.Now(), Ack: m.Ack})
-}
-
-// Publish sends a feedback message with QoS 1. Delivery is watched in the
-// background and failures are counted: feedback is a courtesy to the
-// gateway, the tap is already journaled.
-func (c *Client) Publish(topic string, payload []byte) {
-	tok := c.c.Publish(topic, 1, false, payload)
-	select {
-	case c.tokens <- tok:
-	default:
-		// the watcher is far behind: do not hold the writer for it
+// Done acknowledges a commit's messages and publishes its feedback with
+// QoS 1, all in one go. Feedback is a courtesy to the gateway (the tap is
+// already journaled, and a gateway without its answer sends the tap again
+// and is answered again): what cannot be sent is counted.
+func (c *Client) Done(acks []Message, answers []Answer) {
+	c.srcs = c.srcs[:0]
+	for i := range acks {
+		c.srcs = append(c.srcs, acks[i].Src)
 	}
-}
-
-func (c *Client) watch(ctx context.Context) {
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case tok := <-c.tokens:
-			select {
-			case <-tok.Done():
-			case <-ctx.Done():
-				return
-			}
-			if tok.Error() != nil {
-				c.m.FeedbackErrors.Inc()
-				c.log.Debug("feedback not delivered", "err", tok.Error())
-			}
-		}
+	c.c.Ack(c.srcs...)
+	clear(c.srcs)
+	c.outs = c.outs[:0]
+	for _, a := range answers {
+		c.outs = append(c.outs, mqttclient.Outgoing{Topic: a.Topic, Payload: a.Payload})
+	}
+	n, err := c.c.PublishAll(1, c.outs)
+	clear(c.outs)
+	if err != nil {
+		c.m.FeedbackErrors.Add(float64(len(answers) - n))
+		c.log.Debug("feedback not sent", "messages", len(answers)-n, "err", err)
 	}
 }
 
 // Run connects (retrying until the broker answers) and stays connected
-// until ctx is done, then disconnects, letting queued feedback go out.
+// until ctx is done, then disconnects.
 func (c *Client) Run(ctx context.Context) error {
 	c.ctx = ctx
-	watchCtx, stopWatch := context.WithCancel(context.WithoutCancel(ctx))
-	done := make(chan struct{})
-	go func() { c.watch(watchCtx); close(done) }()
 	c.log.Info("mqtt connecting", "url", c.cfg.URL)
-	c.c.Connect() // with ConnectRetry it keeps trying in the background
-	<-ctx.Done()
-	c.connected.Store(false)
-	c.c.Disconnect(1000)
-	stopWatch()
-	<-done
-	return nil
+	return c.c.Run(ctx)
 }

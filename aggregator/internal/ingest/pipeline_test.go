@@ -49,9 +49,11 @@ type recorder struct {
 	out []published
 }
 
-func (r *recorder) Publish(topic string, payload []byte) {
+func (r *recorder) Done(_ []Message, answers []Answer) {
 	r.mu.Lock()
-	r.out = append(r.out, published{topic, string(payload)})
+	for _, a := range answers {
+		r.out = append(r.out, published{a.Topic, string(a.Payload)})
+	}
 	r.mu.Unlock()
 }
 
@@ -142,10 +144,10 @@ func (h *harness) stats(gw string) GatewayStats {
 	return GatewayStats{}
 }
 
-// Over its allowance a gateway's taps are acknowledged but neither
-// journaled nor answered, so the gateway sends them again; later, within
-// the allowance, they are taken. Other gateways are not held back.
-func TestRateDefersAndTheRetryIsTaken(t *testing.T) {
+// Over its allowance a gateway's taps are acknowledged and held, then
+// journaled and answered in order as the allowance refills, without the
+// gateway sending them again. Other gateways are not held back.
+func TestRateHoldsAndTakesLater(t *testing.T) {
 	h := newHarness(t, Limits{Rate: 1, Burst: 3})
 	day := time.Date(2026, 6, 15, 7, 0, 0, 0, civil.JST)
 	var msgs []Message
@@ -170,26 +172,100 @@ func TestRateDefersAndTheRetryIsTaken(t *testing.T) {
 			t.Errorf("%s: %v, want %v", tt.name, tt.got, tt.want)
 		}
 	}
-	answered := map[string]bool{}
+	if answered := h.answered(t); answered["gw-a:1:000004"] || answered["gw-a:1:000005"] {
+		t.Errorf("a held tap was answered before its allowance: %v", answered)
+	}
+
+	// Two seconds later the allowance has two more: the held taps are
+	// taken, in order, though the gateway sent nothing again.
+	h.clock.Advance(2 * time.Second)
+	h.waitFor(t, "the held taps journaled", func() bool { return h.j.Count(journal.KindTap) == 6 })
+	h.send(t) // their answers are out
+	if answered := h.answered(t); len(answered) != 6 {
+		t.Errorf("answered %v, want all 6 taps", answered)
+	}
+	var order []string
+	h.j.Scan(0, 0, func(_ uint64, kind journal.Kind, data []byte) error {
+		if kind == journal.KindTap {
+			e, _ := journal.DecodeEvent(data)
+			if e.Event.Tap.Gateway == "gw-a" {
+				order = append(order, e.Event.Tap.ID)
+			}
+		}
+		return nil
+	})
+	if want := "[gw-a:1:000001 gw-a:1:000002 gw-a:1:000003 gw-a:1:000004 gw-a:1:000005]"; fmt.Sprint(order) != want {
+		t.Errorf("gw-a journaled in the order %v, want %s", order, want)
+	}
+	if s := h.stats("gw-a"); s.Messages != 5 {
+		t.Errorf("gw-a: %+v: a held tap counted as a message twice", s)
+	}
+}
+
+// Beyond the bound of held taps a deferred tap is neither journaled nor
+// answered: the gateway sends it again, and the resend is taken.
+func TestRateBeyondTheHoldIsSentAgain(t *testing.T) {
+	h := newHarness(t, Limits{Rate: 1, Burst: 1})
+	h.p.hold.perGateway = 5 // before the first message
+	day := time.Date(2026, 6, 15, 7, 0, 0, 0, civil.JST)
+	var msgs []Message
+	n := 1 + h.p.hold.perGateway + 1 // one taken, a full hold, one beyond
+	for i := range n {
+		msgs = append(msgs, tapMsg("gw-a", uint64(i+1), 1, day.Add(time.Duration(i)*time.Minute)))
+	}
+	h.send(t, msgs...)
+	if got := h.j.Count(journal.KindTap); got != 1 {
+		t.Fatalf("%d journaled, want 1", got)
+	}
+	if s := h.stats("gw-a"); s.Deferred != uint64(n-1) {
+		t.Errorf("gw-a: %+v, want %d deferred", s, n-1)
+	}
+	// The hold drains at the rate; the one beyond it never came.
+	for i := 2; i < n; i++ {
+		h.clock.Advance(time.Second)
+		h.waitFor(t, "a held tap taken", func() bool { return h.j.Count(journal.KindTap) == uint64(i) })
+	}
+	last := msgs[n-1]
+	if h.answered(t)[idOf(t, last)] {
+		t.Fatal("the tap beyond the hold was answered")
+	}
+	h.clock.Advance(time.Second)
+	h.send(t, last)
+	if got, answered := h.j.Count(journal.KindTap), h.answered(t); got != uint64(n) || !answered[idOf(t, last)] {
+		t.Errorf("after the resend: %d journaled, its answer %v", got, answered[idOf(t, last)])
+	}
+}
+
+func idOf(t *testing.T, m Message) string {
+	t.Helper()
+	ev, err := punch.Decode(m.Payload, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ev.Tap.ID
+}
+
+func (h *harness) answered(t *testing.T) map[string]bool {
+	t.Helper()
+	out := map[string]bool{}
 	for _, p := range h.pub.all() {
 		fb, err := punch.DecodeFeedback([]byte(p.payload))
 		if err != nil {
 			t.Fatal(err)
 		}
-		answered[fb.ID] = true
+		out[fb.ID] = true
 	}
-	if answered["gw-a:1:000004"] || answered["gw-a:1:000005"] {
-		t.Errorf("a deferred tap was answered: %v", answered)
-	}
+	return out
+}
 
-	// The gateway sends the unanswered taps again two seconds later.
-	h.clock.Advance(2 * time.Second)
-	h.send(t, msgs[3], msgs[4])
-	if n := h.j.Count(journal.KindTap); n != 6 {
-		t.Errorf("%d taps journaled after the retry, want 6", n)
-	}
-	if n := len(h.pub.all()); n != 6 {
-		t.Errorf("%d answers after the retry, want 6", n)
+func (h *harness) waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("waiting for %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
 

@@ -340,14 +340,19 @@ func (j *Journal) Scan(from uint64, limit int, fn func(seq uint64, kind Kind, da
 // Cursor returns the position of sink name: the sequence number of the last
 // record it finished (0 for a new sink).
 func (j *Journal) Cursor(name string) (uint64, error) {
-	var seq uint64
-	err := j.db.View(func(tx *bolt.Tx) error {
+	seq, _, err := j.CursorOK(name)
+	return seq, err
+}
+
+// CursorOK is Cursor, reporting also whether sink name has a cursor.
+func (j *Journal) CursorOK(name string) (seq uint64, ok bool, err error) {
+	err = j.db.View(func(tx *bolt.Tx) error {
 		if v := tx.Bucket(bucketCursors).Get([]byte(name)); len(v) == 8 {
-			seq = binary.BigEndian.Uint64(v)
+			seq, ok = binary.BigEndian.Uint64(v), true
 		}
 		return nil
 	})
-	return seq, err
+	return seq, ok, err
 }
 
 // SetCursor records that sink name finished every record up to seq.

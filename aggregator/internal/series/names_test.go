@@ -6,8 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/influxdata/influxdb-client-go/v2/api/write"
-
 	"timeclock/aggregator/internal/engine"
 	"timeclock/aggregator/internal/influxsink"
 	"timeclock/aggregator/internal/journal"
@@ -68,18 +66,10 @@ func TestPointsCarryNoNames(t *testing.T) {
 			School: "nakatsu-e01", Gateway: "gw-a", Online: true, TS: jun1.At(22 * 60)})},
 		influxsink.Record{Seq: 102, Kind: journal.KindReload, Data: journal.Marshal(journal.Reload{})})
 
-	bld := New(func() *engine.Engine { return e }, func(id string) (journal.Entry, bool) { en, ok := entries[id]; return en, ok },
-		func() time.Time { return jun1.At(23 * 60) }, 240)
-	var pts []*write.Point
-	emit := func(p *write.Point) error { pts = append(pts, p); return nil }
-	if err := bld.Points(recs, emit); err != nil {
-		t.Fatal(err)
-	}
-	if err := bld.Deferred(emit); err != nil {
-		t.Fatal(err)
-	}
+	pts, kpi := build(t, e, func(id string) (journal.Entry, bool) { en, ok := entries[id]; return en, ok },
+		func() time.Time { return jun1.At(23 * 60) }, recs)
 	seen := map[string]int{}
-	for _, l := range lines(pts) {
+	for _, l := range append(pts, kpi...) {
 		seen[l[:strings.IndexByte(l, ',')]]++
 		for _, n := range names {
 			if strings.Contains(l, n) {

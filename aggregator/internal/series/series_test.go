@@ -6,11 +6,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/influxdata/influxdb-client-go/v2/api/write"
-
 	"timeclock/aggregator/internal/engine"
 	"timeclock/aggregator/internal/influxsink"
 	"timeclock/aggregator/internal/journal"
+	"timeclock/aggregator/internal/lineproto"
 	"timeclock/internal/civil"
 	"timeclock/internal/overtime"
 	"timeclock/internal/punch"
@@ -42,13 +41,63 @@ func tapRec(seq uint64, id, card string, ts time.Time) influxsink.Record {
 	return influxsink.Record{Seq: seq, Kind: journal.KindTap, Data: journal.AppendEvent(nil, journal.Entry{Event: ev})}
 }
 
-// lines renders points as line protocol without the time, sorted as emitted.
-func lines(pts []*write.Point) []string {
+// lines splits line protocol into its points, without the time, as written.
+func lines(b *lineproto.Buffer) []string {
 	var out []string
-	for _, p := range pts {
-		out = append(out, write.PointToLineProtocol(p, time.Nanosecond))
+	for _, l := range strings.Split(strings.TrimSuffix(string(b.Bytes()), "\n"), "\n") {
+		if l != "" {
+			out = append(out, l)
+		}
 	}
 	return out
+}
+
+// build runs recs through both streams: the records' own points, then the
+// state they touched (work days and months; the board figures apart).
+func build(t *testing.T, e *engine.Engine, lookup Lookup, now func() time.Time, recs []influxsink.Record) (points, kpi []string) {
+	t.Helper()
+	rb := NewRecords(func() *engine.Engine { return e })
+	sb := NewState(func() *engine.Engine { return e }, lookup, now, 240)
+	var buf lineproto.Buffer
+	for _, r := range recs {
+		if err := rb.Record(r, &buf); err != nil {
+			t.Fatal(err)
+		}
+		if err := sb.Touch(r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !buf.Sorted() {
+		t.Errorf("record points with unsorted tags:\n%s", buf.Bytes())
+	}
+	points = lines(&buf)
+	var state lineproto.Buffer
+	write := func(b *lineproto.Buffer) error {
+		if !b.Sorted() {
+			t.Errorf("state points with unsorted tags:\n%s", b.Bytes())
+		}
+		for _, l := range lines(b) {
+			if strings.HasPrefix(l, "kpi_month,") {
+				kpi = append(kpi, l)
+			} else {
+				points = append(points, l)
+			}
+		}
+		b.Reset()
+		return nil
+	}
+	if err := sb.Flush(1000, &state, write); err != nil {
+		t.Fatal(err)
+	}
+	// A second flush has nothing left.
+	var again []string
+	if err := sb.Flush(1000, &state, func(b *lineproto.Buffer) error { again = append(again, lines(b)...); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if len(again) != 0 {
+		t.Errorf("second flush wrote %v", again)
+	}
+	return points, kpi
 }
 
 func TestPoints(t *testing.T) {
@@ -113,14 +162,7 @@ func TestPoints(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			b := New(func() *engine.Engine { return e }, func(string) (journal.Entry, bool) { return journal.Entry{}, false },
-				now, 240)
-			var pts []*write.Point
-			emit := func(p *write.Point) error { pts = append(pts, p); return nil }
-			if err := b.Points(tt.recs, emit); err != nil {
-				t.Fatal(err)
-			}
-			got := lines(pts)
+			got, kpi := build(t, e, func(string) (journal.Entry, bool) { return journal.Entry{}, false }, now, tt.recs)
 			if len(got) != len(tt.want) {
 				t.Fatalf("%d points, want %d:\n%s", len(got), len(tt.want), strings.Join(got, "\n"))
 			}
@@ -129,27 +171,16 @@ func TestPoints(t *testing.T) {
 					t.Errorf("point %d\n got %s\nwant %s", i, got[i], w)
 				}
 			}
-			pts = nil
-			if err := b.Deferred(emit); err != nil {
-				t.Fatal(err)
-			}
-			kpi := lines(pts)
 			if len(kpi) < len(tt.kpi) {
-				t.Fatalf("deferred %v, want %v", kpi, tt.kpi)
+				t.Fatalf("board figures %v, want %v", kpi, tt.kpi)
 			}
 			for i, w := range tt.kpi {
 				if !strings.Contains(strings.Join(kpi, "\n"), w) {
-					t.Errorf("deferred %d: %v lacks %s", i, kpi, w)
+					t.Errorf("board figure %d: %v lacks %s", i, kpi, w)
 				}
 			}
 			if len(tt.kpi) == 0 && len(kpi) > 0 {
-				t.Errorf("deferred points %v, want none", kpi)
-			}
-			// a second flush has nothing left
-			pts = nil
-			b.Deferred(emit)
-			if len(pts) != 0 {
-				t.Errorf("second flush wrote %d points", len(pts))
+				t.Errorf("board figures %v, want none", kpi)
 			}
 		})
 	}

@@ -43,6 +43,11 @@ func (l *Live) Engine() *engine.Engine { return l.cur.Load() }
 // Apply folds an event into the current engine.
 func (l *Live) Apply(ev punch.Event) (engine.Applied, error) { return l.cur.Load().Apply(ev) }
 
+// ApplyTaps folds a batch of taps into the current engine.
+func (l *Live) ApplyTaps(taps []*punch.Tap, out []engine.TapResult) {
+	l.cur.Load().ApplyTaps(taps, out)
+}
+
 // Feedback returns a tap's answer values.
 func (l *Live) Feedback(si int, date civil.Date) engine.Feedback {
 	return l.cur.Load().Feedback(si, date)

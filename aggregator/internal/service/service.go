@@ -124,28 +124,25 @@ func New(cfg *config.Config, log *slog.Logger, now func() time.Time) (s *Service
 		}
 		s.mqttURL = s.broker.URL()
 	}
-	// The client publishes feedback, the pipeline needs the publisher: tie
-	// them through a small forwarder.
-	fwd := &publisher{}
 	var lim ingest.Limits
 	if cfg.IngestRate > 0 {
 		lim = ingest.Limits{Rate: cfg.IngestRate, Burst: cfg.IngestBurst}
 	}
-	s.pipe = ingest.New(s.j, s.live, fwd, boards, lim, now, log, s.m)
+	s.pipe = ingest.New(s.j, s.live, nil, boards, lim, now, log, s.m)
 	s.mqtt, err = ingest.NewClient(ingest.MQTTConfig{URL: s.mqttURL, ClientID: cfg.MQTTClientID, User: cfg.MQTTUser,
 		Password: cfg.MQTTPassword, CA: cfg.MQTTCA, Cert: cfg.MQTTCert, Key: cfg.MQTTKey, Boards: boards,
 		Share: cfg.MQTTShare}, s.pipe, log, s.m)
 	if err != nil {
 		return nil, err
 	}
-	fwd.c = s.mqtt
+	s.pipe.SetOutput(s.mqtt)
 
 	if cfg.InfluxURL != "" {
 		s.writer = influxsink.NewWriter(influxsink.Target{URL: cfg.InfluxURL, Database: cfg.InfluxDB,
 			RetentionPolicy: cfg.InfluxRP, User: cfg.InfluxUser, Password: cfg.InfluxPassword, Org: cfg.InfluxOrg,
 			Bucket: cfg.InfluxBucket, Token: cfg.InfluxToken, CreateDatabase: cfg.InfluxCreateDB}, log)
-		b := series.New(s.live.Engine, s.lookup, now, cfg.DayStartMin)
-		s.sink = influxsink.New(s.j, s.writer, b, cfg.InfluxBatch, time.Second, log, s.m)
+		s.sink = influxsink.New(s.j, s.writer, series.NewRecords(s.live.Engine),
+			series.NewState(s.live.Engine, s.lookup, now, cfg.DayStartMin), cfg.InfluxBatch, time.Second, log, s.m)
 	} else {
 		log.Warn("no -influx-url: the InfluxDB series are not written")
 	}
@@ -207,10 +204,6 @@ func (a webAuth) Authenticate(r *http.Request) (web.Principal, bool) {
 	}
 	return web.Principal{Role: p.Role, Name: name}, true
 }
-
-type publisher struct{ c *ingest.Client }
-
-func (p *publisher) Publish(topic string, payload []byte) { p.c.Publish(topic, payload) }
 
 func rosterBoards(data *roster.Data) []string {
 	seen := map[string]bool{}

@@ -1,0 +1,156 @@
+package influxsink
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"timeclock/aggregator/internal/journal"
+	"timeclock/aggregator/internal/lineproto"
+)
+
+// recordBatch is a batch of the record stream: the points of the records up
+// to last.
+type recordBatch struct {
+	buf  *lineproto.Buffer
+	last uint64
+}
+
+// runRecords is the record stream: it reads and encodes batches while the
+// previous one is being written, and hands a batch over as soon as the
+// writer is free, filled with whatever the journal holds by then (at most
+// batch records), so that under load every request is full.
+func (s *Sink) runRecords(ctx context.Context, done uint64) error {
+	batches := make(chan recordBatch)
+	free := make(chan *lineproto.Buffer, 2)
+	free <- new(lineproto.Buffer)
+	free <- new(lineproto.Buffer)
+	stopped := make(chan struct{}) // the writer gave up (ctx ended while InfluxDB failed)
+	var writeErr error
+	wdone := make(chan struct{})
+	go func() {
+		defer close(wdone)
+		writeErr = s.writeRecords(ctx, batches, free, done, stopped)
+	}()
+	err := s.readRecords(ctx, done, batches, free, stopped)
+	close(batches)
+	<-wdone
+	return errors.Join(err, writeErr)
+}
+
+// readRecords fills batches from the journal until ctx is done, then hands
+// over what it holds.
+func (s *Sink) readRecords(ctx context.Context, read uint64, batches chan<- recordBatch, free <-chan *lineproto.Buffer,
+	stopped <-chan struct{}) error {
+	buf := <-free
+	sent := read
+	for {
+		changed := s.j.Changed()
+		if s.j.Last() > read && buf.Len() < s.batch && read-sent < uint64(s.batch) {
+			last, err := s.j.Scan(read, s.batch-int(read-sent), func(seq uint64, kind journal.Kind, data []byte) error {
+				if err := s.rec.Record(Record{Seq: seq, Kind: kind, Data: data}, buf); err != nil {
+					return fmt.Errorf("journal record %d: %w", seq, err)
+				}
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+			read = last
+			continue
+		}
+		if read == sent {
+			select {
+			case <-changed:
+				continue
+			case <-stopped:
+				return nil
+			case <-ctx.Done():
+				return nil
+			}
+		}
+		select {
+		case batches <- recordBatch{buf: buf, last: read}:
+			sent = read
+			select {
+			case buf = <-free:
+			case <-stopped:
+				return nil
+			}
+		case <-changed:
+		case <-stopped:
+			return nil
+		case <-ctx.Done():
+			// Hand over the batch in hand: the writer tries it once.
+			select {
+			case batches <- recordBatch{buf: buf, last: read}:
+			case <-stopped:
+			}
+			return nil
+		}
+	}
+}
+
+// writeRecords writes the batches in order and moves the stream's cursor,
+// saving it at most every flush interval (and once more when the stream
+// falls idle, and at the end).
+func (s *Sink) writeRecords(ctx context.Context, batches <-chan recordBatch, free chan<- *lineproto.Buffer, saved uint64,
+	stopped chan<- struct{}) error {
+	lastSave := time.Now()
+	done := saved
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	save := func() error {
+		if done == saved {
+			return nil
+		}
+		if err := s.j.SetCursor(Name, done); err != nil {
+			return err
+		}
+		saved, lastSave = done, time.Now()
+		return nil
+	}
+	for {
+		var b recordBatch
+		var ok bool
+		if done != saved {
+			timer.Reset(max(s.flushEvery-time.Since(lastSave), 0))
+			select {
+			case b, ok = <-batches:
+			case <-timer.C:
+				if err := save(); err != nil {
+					close(stopped)
+					for range batches {
+					}
+					return err
+				}
+				continue
+			}
+			timer.Stop()
+		} else {
+			b, ok = <-batches
+		}
+		if !ok {
+			return save()
+		}
+		if !s.write(ctx, b.buf) {
+			close(stopped)
+			for range batches {
+			}
+			return save()
+		}
+		done = b.last
+		s.recDone.Store(done)
+		b.buf.Reset()
+		free <- b.buf
+		if time.Since(lastSave) >= s.flushEvery {
+			if err := save(); err != nil {
+				close(stopped)
+				for range batches {
+				}
+				return err
+			}
+		}
+	}
+}

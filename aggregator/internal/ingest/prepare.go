@@ -1,0 +1,100 @@
+package ingest
+
+import (
+	"fmt"
+
+	"timeclock/internal/punch"
+)
+
+// kind is what a message turned out to be once prepared.
+type kind uint8
+
+const (
+	kindReject kind = iota // rejected with a reason, before or without a gateway topic
+	kindTap
+	kindStatus
+)
+
+// item is a message on its way through the pipeline.
+type item struct {
+	msg    Message
+	t      Topic // parsed topic (Gateway empty: not a gateway topic)
+	kind   kind
+	ev     punch.Event  // kindTap
+	status punch.Status // kindStatus
+	// kindReject
+	rejectKind, reason string
+	answerable         bool // a rejection answered to the gateway (its payload names a tap id)
+	fbTopic            string
+	acked              bool // acknowledged already (a held tap, released)
+}
+
+// feedbackTopics caches the feedback topic of each punch topic (prepare
+// stage only).
+type feedbackTopics map[string]string
+
+func (f feedbackTopics) of(punchTopic string, t Topic) string {
+	if s, ok := f[punchTopic]; ok {
+		return s
+	}
+	if len(f) > 2*maxGateways {
+		clear(f)
+	}
+	s := t.Feedback()
+	f[punchTopic] = s
+	return s
+}
+
+// prepare parses and checks a message: everything that needs neither the
+// journal nor the engine.
+func (p *Pipeline) prepare(it *item) {
+	msg := &it.msg
+	t, ok := ParseTopic(msg.Topic)
+	if !ok {
+		it.reject("topic", "not a gateway topic", false)
+		return
+	}
+	if t.Leaf != "punch" && t.Leaf != "status" {
+		it.reject("topic", "not a punch or status topic", false)
+		return
+	}
+	it.t = t
+	if len(msg.Payload) > MaxPayload {
+		it.reject("size", fmt.Sprintf("payload of %d bytes (at most %d)", len(msg.Payload), MaxPayload), false)
+		return
+	}
+	if t.Leaf == "status" {
+		st, err := punch.DecodeStatus(msg.Payload, p.now())
+		if err != nil {
+			it.reject(punch.KindLabel(err), err.Error(), false)
+			return
+		}
+		it.kind, it.status = kindStatus, st
+		return
+	}
+	it.fbTopic = p.topics.of(msg.Topic, t)
+	if !p.boards[t.Board] {
+		it.reject("board", fmt.Sprintf("board %q is not served here", t.Board), true)
+		return
+	}
+	ev, err := punch.Decode(msg.Payload, p.now())
+	if err != nil {
+		it.reject(punch.KindLabel(err), err.Error(), true)
+		return
+	}
+	if ev.Type != punch.TypeTap {
+		it.reject("type", "adjustments are entered through the API, not on a punch topic", true)
+		return
+	}
+	tap := &ev.Tap
+	if tap.Board != t.Board || tap.School != t.School || tap.Gateway != t.Gateway {
+		it.reject("topic", fmt.Sprintf("payload %s/%s/%s differs from topic %s/%s/%s",
+			tap.Board, tap.School, tap.Gateway, t.Board, t.School, t.Gateway), true)
+		return
+	}
+	it.kind, it.ev = kindTap, ev
+}
+
+func (it *item) reject(kind, reason string, answerable bool) {
+	it.kind, it.rejectKind, it.reason, it.answerable = kindReject, kind, reason, answerable
+}

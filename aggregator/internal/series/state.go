@@ -1,0 +1,248 @@
+package series
+
+import (
+	"time"
+
+	"timeclock/aggregator/internal/engine"
+	"timeclock/aggregator/internal/influxsink"
+	"timeclock/aggregator/internal/journal"
+	"timeclock/aggregator/internal/lineproto"
+	"timeclock/internal/civil"
+	"timeclock/internal/overtime"
+	"timeclock/internal/roster"
+)
+
+// State implements influxsink.StatePoints.
+type State struct {
+	engine   func() *engine.Engine
+	roster   rosterOf
+	lookup   Lookup
+	now      func() time.Time
+	dayStart int
+
+	keys     *roster.Data // the roster whose staff indexes days and months hold
+	days     map[dayKey]bool
+	months   map[monthKey]bool // staff month from which every later month is due
+	retracts []retract         // retracts whose target's date is looked up at the flush
+	all      bool              // a reload: everything is due
+}
+
+type dayKey struct {
+	staff int // index in the roster the key was made with
+	date  civil.Date
+}
+
+type monthKey struct {
+	staff int
+	month civil.Month
+}
+
+type kpiKey struct {
+	board string
+	month civil.Month
+}
+
+type retract struct {
+	staff  string
+	target string
+}
+
+// NewState returns the state points over the current engine (eng is asked
+// at every flush: a reload swaps the engine).
+func NewState(eng func() *engine.Engine, lookup Lookup, now func() time.Time, dayStartMin int) *State {
+	return &State{engine: eng, roster: rosterOf{engine: eng}, lookup: lookup, now: now, dayStart: dayStartMin,
+		days: map[dayKey]bool{}, months: map[monthKey]bool{}}
+}
+
+var _ influxsink.StatePoints = (*State)(nil)
+
+// Touch notes the staff day a tap or an adjustment changed.
+func (b *State) Touch(r influxsink.Record) error {
+	switch r.Kind {
+	case journal.KindTap:
+		ent, err := journal.DecodeEvent(r.Data)
+		if err != nil {
+			return err
+		}
+		t := &ent.Event.Tap
+		if si, ok := b.staffIndex(func(d *roster.Data) (int, bool) { return d.StaffByCard(t.Card) }); ok {
+			date, _ := civil.WorkDate(t.TS.Unix(), b.dayStart)
+			b.touch(si, date)
+		}
+	case journal.KindAdjustment:
+		ent, err := journal.DecodeEvent(r.Data)
+		if err != nil {
+			return err
+		}
+		a := &ent.Event.Adjustment
+		if a.Kind == "retract" {
+			// The journal is being read: look the target up afterwards.
+			b.retracts = append(b.retracts, retract{a.Staff, a.Target})
+			return nil
+		}
+		if si, ok := b.staffIndex(func(d *roster.Data) (int, bool) { return d.StaffIndex(a.Staff) }); ok {
+			b.touch(si, a.Date)
+		}
+	case journal.KindReload:
+		b.all = true
+	}
+	return nil
+}
+
+// staffIndex finds a staff member in the current roster.
+func (b *State) staffIndex(find func(*roster.Data) (int, bool)) (int, bool) {
+	data := b.roster.get()
+	b.rekey(data)
+	return find(data)
+}
+
+// rekey makes data the roster of the keys. Keys made with another roster
+// (a reload swapped it) are dropped and everything is made due: their
+// indexes mean nothing now, and the reload moved every value anyway.
+func (b *State) rekey(data *roster.Data) {
+	if data == b.keys {
+		return
+	}
+	if len(b.days) > 0 || len(b.months) > 0 {
+		clear(b.days)
+		clear(b.months)
+		b.all = true
+	}
+	b.keys = data
+}
+
+// touch makes a staff member's work date, its month and every later month
+// due.
+func (b *State) touch(si int, date civil.Date) {
+	b.days[dayKey{si, date}] = true
+	b.months[monthKey{si, date.Month()}] = true
+}
+
+// chunk bounds the points built under one read lock of the engine: a write
+// waiting for InfluxDB must never hold up ingest.
+const chunk = 1000
+
+// Flush appends the work days, months and board figures that are due.
+func (b *State) Flush(batch int, buf *lineproto.Buffer, write func(*lineproto.Buffer) error) error {
+	e := b.engine()
+	data := e.Roster()
+	b.rekey(data)
+	for _, r := range b.retracts {
+		if target, ok := b.lookup(r.target); ok {
+			if si, ok := data.StaffIndex(r.staff); ok {
+				b.touch(si, target.Event.Adjustment.Date)
+			}
+		}
+	}
+	today, _ := civil.WorkDate(b.now().Unix(), b.dayStart)
+	if b.all {
+		e.View(func(core *overtime.Engine, _ *roster.Data) {
+			for si := range data.Len() {
+				first, ok := core.FirstMonth(si)
+				if !ok {
+					continue
+				}
+				for d := range core.Days(si, first.First(), today) {
+					b.days[dayKey{si, d.Date}] = true
+				}
+				b.months[monthKey{si, first}] = true
+			}
+		})
+	}
+	days := make([]dayKey, 0, len(b.days))
+	for k := range b.days {
+		days = append(days, k)
+	}
+	months := make([]monthKey, 0, len(b.months))
+	for k := range b.months {
+		months = append(months, k)
+	}
+	kpi := map[kpiKey]bool{}
+	for len(days) > 0 || len(months) > 0 {
+		e.View(func(core *overtime.Engine, data *roster.Data) {
+			for n := 0; len(days) > 0 && n < chunk; n++ {
+				k := days[len(days)-1]
+				days = days[:len(days)-1]
+				workday(buf, core, data, k.staff, k.date)
+			}
+			for n := 0; len(months) > 0 && n < chunk; {
+				k := months[len(months)-1]
+				months = months[:len(months)-1]
+				board := data.Staff()[k.staff].Board
+				for mo := k.month; mo <= max(k.month, today.Month()); mo++ {
+					month(buf, core, data, k.staff, mo, today)
+					kpi[kpiKey{board, mo}] = true
+					n++
+				}
+			}
+		})
+		if buf.Len() >= batch {
+			if err := write(buf); err != nil {
+				return err
+			}
+		}
+	}
+	boardFigures(e, kpi, buf)
+	if err := write(buf); err != nil {
+		return err
+	}
+	clear(b.days)
+	clear(b.months)
+	b.retracts = b.retracts[:0]
+	b.all = false
+	return nil
+}
+
+func workday(buf *lineproto.Buffer, core *overtime.Engine, data *roster.Data, si int, date civil.Date) {
+	d, _ := core.Day(si, date)
+	staffTags(buf.Point("workday"), &data.Staff()[si]).
+		Int("presence_min", int64(d.Presence)).Int("at_work_min", int64(d.AtWork)).
+		Int("regular_min", int64(d.Regular)).Int("overtime_min", int64(d.Overtime)).
+		Bool("incomplete", d.Incomplete).
+		End(date.Time())
+}
+
+func month(buf *lineproto.Buffer, core *overtime.Engine, data *roster.Data, si int, mo civil.Month, today civil.Date) {
+	m := core.Month(si, mo)
+	staffTags(buf.Point("overtime_month"), &data.Staff()[si]).
+		Int("month_min", m.Overtime).Int("fy_min", m.FY).Int("over45_months", int64(m.Over45)).
+		Str("level", m.Level.String())
+	for n := 2; n <= 6; n++ {
+		if v, ok := m.Avg(n); ok {
+			buf.Float(avgFields[n], v)
+		}
+	}
+	forecast := m.Overtime // a past month is what it is
+	if mo == today.Month() {
+		forecast = core.Forecast(si, today).Projected
+	}
+	buf.Int("forecast_min", forecast).End(mo.First().Time())
+}
+
+var avgFields = [7]string{2: "avg2", 3: "avg3", 4: "avg4", 5: "avg5", 6: "avg6"}
+
+// boardFigures appends the board figures (kpi_month) of the months made
+// due: they aggregate every staff member of a board, so they are computed
+// once per flush rather than once per tap.
+func boardFigures(e *engine.Engine, due map[kpiKey]bool, buf *lineproto.Buffer) {
+	if len(due) == 0 {
+		return
+	}
+	lo, hi := civil.Month(1<<30), civil.Month(0)
+	for k := range due {
+		lo, hi = min(lo, k.month), max(hi, k.month)
+	}
+	var rows []overtime.BoardRow
+	e.View(func(core *overtime.Engine, _ *roster.Data) { rows = core.BoardMonths(lo, hi) })
+	for _, r := range rows {
+		if !due[kpiKey{r.Board, r.Month}] {
+			continue
+		}
+		buf.Point("kpi_month").Tag("board", r.Board).Tag("role", r.Role).Tag("school_type", r.SchoolType).
+			Int("headcount", int64(r.Headcount)).Int("over45", int64(r.Over45)).
+			Float("share_over45", r.SharePct()).Float("mean_min", r.MeanMin()).
+			Int("b_lt45", int64(r.Buckets[0])).Int("b_45_80", int64(r.Buckets[1])).
+			Int("b_80_100", int64(r.Buckets[2])).Int("b_ge100", int64(r.Buckets[3])).
+			End(r.Month.First().Time())
+	}
+}
