@@ -32,6 +32,7 @@ func (s *Sink) runState(ctx context.Context, done uint64) error {
 	lastFlush := time.Now()
 	tick := s.flushEvery / 4
 	seen := s.j.Last() // journal end at the last look, for its growth
+	var grew time.Time // when the journal last grew by a quarter batch
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
 	for {
@@ -46,8 +47,17 @@ func (s *Sink) runState(ctx context.Context, done uint64) error {
 			}
 		}
 		since := time.Since(lastFlush)
-		busy := lag(last, s.recDone.Load()) > uint64(s.batch) || last-seen > uint64(s.batch)/4
-		seen = last
+		if last-seen > uint64(s.batch)/4 {
+			grew, seen = time.Now(), last
+		} else if last < seen {
+			seen = last
+		}
+		// Busy: the record stream more than a batch behind, or more than a
+		// batch since the last rewrite with the journal still growing fast
+		// within the last half interval (one quiet tick between two
+		// appends is not the end of a burst).
+		busy := lag(last, s.recDone.Load()) > uint64(s.batch) ||
+			(last-done > uint64(s.batch) && time.Since(grew) < s.flushEvery/2)
 		wait := s.flushEvery - since
 		if wait <= 0 && busy && since < backlogPatience*s.flushEvery {
 			wait = tick
