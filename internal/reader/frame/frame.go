@@ -1,8 +1,12 @@
-// Package frame is the frame family the Sony RC-S620S and the NXP PN532
-// share (READERS.md): normal and extended information frames, ACK, NACK and
-// the error frame; a streaming Decoder that resynchronises on garbage; the
-// host-side Link that runs one command exchange with bounded timeouts and
-// retries; and the device-side Responder that answers like a module does.
+// Package frame is the PN53x layer the Sony RC-S620S (a PN533-family chip)
+// and the NXP PN532 share (READERS.md), both sides of it: normal and
+// extended information frames, ACK, NACK and the error frame; a streaming
+// Decoder that resynchronises on garbage; on the host side the Link that
+// runs one command exchange with bounded timeouts and retries, and the
+// commands both chips' drivers send (configuration, firmware version,
+// FeliCa and Type A polls); on the device side the Responder that answers
+// like a module does, and the Module that emulates what the chips have in
+// common. Packages rcs620s and pn532 add what is their chip's own.
 //
 // Wire layout of an information frame:
 //

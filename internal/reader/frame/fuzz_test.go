@@ -56,15 +56,32 @@ func decodeAll(in []byte, cut int) (frames []Frame, errs int) {
 	return frames, errs
 }
 
-// FuzzParseFeliCaTarget checks the FeliCa poll response parser on arbitrary
+// FuzzParseFeliCaTarget checks the FeliCa poll answer parser on arbitrary
 // bodies: no panic, and an IDm only from its place in the body.
 func FuzzParseFeliCaTarget(f *testing.F) {
 	f.Add(unhex(f, "01 01 12 01 01 2E 4C D2 3A 1B 5C 6D 03 32 42 82 82 47 AA FF"))
 	f.Add(unhex(f, "01 01 14 01 01 2E 4C D2 3A 1B 5C 6D 03 32 42 82 82 47 AA FF 88 B4"))
 	f.Fuzz(func(t *testing.T, body []byte) {
-		idm, err := ParseFeliCaTarget(body)
+		idm, err := parseFeliCaTarget(body)
 		if err == nil && idm != nil && (len(idm) != 8 || !bytes.Equal(idm, body[4:12])) {
 			t.Fatalf("IDm % X from % X", idm, body)
+		}
+	})
+}
+
+// FuzzParseTypeATarget checks the Type A poll answer parser on arbitrary
+// bodies: no panic, and a UID only of an allowed length taken from the body.
+func FuzzParseTypeATarget(f *testing.F) {
+	f.Add(unhex(f, "01 01 00 44 00 07 04 A2 4B 72 3C 5E 80"))
+	f.Add(unhex(f, "01 01 00 04 20 04 A1 B2 C3 D4 05 78 80 70 02"))
+	f.Add(unhex(f, "02 01 00 04 08 04 A1 B2 C3 D4 02 00 04 08 04 01 02 03 04"))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		uid, err := parseTypeATarget(body)
+		if err != nil || uid == nil {
+			return
+		}
+		if n := len(uid); n != 4 && n != 7 && n != 10 || !bytes.Equal(uid, body[6:6+n]) {
+			t.Fatalf("UID % X from % X", uid, body)
 		}
 	})
 }
