@@ -10,7 +10,7 @@ TESTFLAGS ?=
 export FUZZTIME TESTFLAGS GO
 
 .DEFAULT_GOAL := help
-.PHONY: help build cross deps test bench fuzz lint run clean
+.PHONY: help build cross deps test bench profile fuzz lint run clean
 
 help: ## list the targets (this text)
 	@echo "usage: make TARGET"
@@ -30,6 +30,9 @@ test: deps ## install deps, then go test -race ./... against real Mosquitto and 
 
 bench: deps ## run the benchmarks; raw output to docs/bench/latest.txt
 	scripts/bench.sh
+
+profile: build ## pprof CPU, block and mutex profiles of serve under ../shared/bench/ours-peer.sh (N=50000) into out/profile
+	scripts/profile.sh
 
 fuzz: ## run every FuzzXxx target of the module for FUZZTIME (10s) each
 	scripts/fuzz.sh
