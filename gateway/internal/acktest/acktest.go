@@ -13,14 +13,14 @@ import (
 	"testing"
 	"time"
 
-	mqtt "github.com/eclipse/paho.mqtt.golang"
-
+	"timeclock/internal/mqttclient"
+	"timeclock/internal/mqttwire"
 	"timeclock/internal/punch"
 )
 
 // Acker is the running subscriber.
 type Acker struct {
-	c mqtt.Client
+	c *mqttclient.Client
 
 	mu      sync.Mutex
 	first   []string       // ids in order of first arrival
@@ -28,77 +28,111 @@ type Acker struct {
 	taps    map[string]punch.Tap
 	bad     []error // payloads that broke the contract
 	paused  bool
+	held    []mqttclient.Outgoing // the answers not given while paused
 	changed chan struct{}
 }
 
-// Start connects an Acker for board to the broker at url; it disconnects
-// when the test ends.
+// Start connects an Acker for board to the broker at url and waits until
+// it is subscribed. It disconnects when the test ends.
 func Start(tb testing.TB, url, board string) *Acker {
 	tb.Helper()
 	a := &Acker{count: map[string]int{}, taps: map[string]punch.Tap{}, changed: make(chan struct{}, 1)}
-	filter := punch.PunchSubscription(board)
-	o := mqtt.NewClientOptions().AddBroker(url).SetClientID("acktest-" + board).
-		SetCleanSession(false).SetAutoReconnect(true).SetConnectRetry(true).
-		SetConnectRetryInterval(200 * time.Millisecond).SetMaxReconnectInterval(time.Second).
-		SetOrderMatters(true).
-		SetOnConnectHandler(func(c mqtt.Client) {
-			c.Subscribe(filter, 1, a.onTap)
-		})
-	a.c = mqtt.NewClient(o)
-	tok := a.c.Connect()
-	if !tok.WaitTimeout(30*time.Second) || tok.Error() != nil {
-		tb.Fatalf("acktest: connect %s: %v", url, tok.Error())
+	up := make(chan struct{}, 1)
+	a.c = mqttclient.New(mqttclient.Options{
+		URL: url, ClientID: "acktest-" + board, MinReconnectDelay: 200 * time.Millisecond,
+		MaxReconnectDelay: time.Second,
+		Subscriptions:     []mqttwire.Subscription{{Filter: punch.PunchSubscription(board), QoS: 1}},
+		OnConnect: func() {
+			select {
+			case up <- struct{}{}:
+			default:
+			}
+		},
+		AutoAck: true,
+		Deliver: a.onTaps,
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); a.c.Run(ctx) }()
+	tb.Cleanup(func() { cancel(); <-done })
+	select {
+	case <-up:
+	case <-time.After(30 * time.Second):
+		tb.Fatalf("acktest: not connected and subscribed to %s within 30s", url)
 	}
-	sub := a.c.Subscribe(filter, 1, a.onTap)
-	if !sub.WaitTimeout(30*time.Second) || sub.Error() != nil {
-		tb.Fatalf("acktest: subscribe %s: %v", filter, sub.Error())
-	}
-	tb.Cleanup(func() { a.c.Disconnect(100) })
 	return a
 }
 
-func (a *Acker) onTap(c mqtt.Client, m mqtt.Message) {
-	ev, err := punch.Decode(m.Payload(), time.Now())
-	if err == nil && ev.Type != punch.TypeTap {
-		err = fmt.Errorf("not a tap: %s", m.Payload())
-	}
-	var topic punch.Topic
-	if err == nil {
-		if topic, err = punch.ParseTopic(m.Topic()); err == nil {
-			err = punch.CheckTopic(topic, ev.Tap)
-		}
-	}
+func (a *Acker) onTaps(msgs []mqttclient.Message) {
+	answers := make([]mqttclient.Outgoing, 0, len(msgs))
 	a.mu.Lock()
-	if err != nil {
-		a.bad = append(a.bad, fmt.Errorf("%s: %s: %w", m.Topic(), m.Payload(), err))
-		a.mu.Unlock()
-		return
+	for _, m := range msgs {
+		ev, err := punch.Decode(m.Payload, time.Now())
+		if err == nil && ev.Type != punch.TypeTap {
+			err = fmt.Errorf("not a tap: %s", m.Payload)
+		}
+		var topic punch.Topic
+		if err == nil {
+			if topic, err = punch.ParseTopic(m.Topic); err == nil {
+				err = punch.CheckTopic(topic, ev.Tap)
+			}
+		}
+		if err != nil {
+			a.bad = append(a.bad, fmt.Errorf("%s: %s: %w", m.Topic, m.Payload, err))
+			continue
+		}
+		id := ev.Tap.ID
+		if a.count[id] == 0 {
+			a.first = append(a.first, id)
+			a.taps[id] = ev.Tap
+		}
+		a.count[id]++
+		fb := punch.Feedback{ID: id, Result: punch.ResultOK, Staff: "T0001", TodayMin: 480, MonthOvertimeMin: 750,
+			Level: punch.LevelOK}
+		answers = append(answers, mqttclient.Outgoing{
+			Topic: punch.FeedbackTopic(topic.Board, topic.School, topic.Gateway), Payload: fb.AppendJSON(nil)})
 	}
-	id := ev.Tap.ID
-	if a.count[id] == 0 {
-		a.first = append(a.first, id)
-		a.taps[id] = ev.Tap
+	if a.paused {
+		a.held = append(a.held, answers...)
+		answers = nil
 	}
-	a.count[id]++
-	paused := a.paused
 	a.mu.Unlock()
 	select {
 	case a.changed <- struct{}{}:
 	default:
 	}
-	if paused {
-		return
-	}
-	fb := punch.Feedback{ID: id, Result: punch.ResultOK, Staff: "T0001", TodayMin: 480, MonthOvertimeMin: 750,
-		Level: punch.LevelOK}
-	c.Publish(punch.FeedbackTopic(topic.Board, topic.School, topic.Gateway), 1, false, fb.AppendJSON(nil))
+	a.publish(answers)
 }
 
-// Pause stops answering (the aggregator is down); taps are still recorded.
+// publish answers at once; what cannot go out now (not connected) is
+// dropped, as the gateway publishes an unanswered tap again. It must not
+// wait: it runs on the client's reader.
+func (a *Acker) publish(answers []mqttclient.Outgoing) {
+	if len(answers) > 0 {
+		_, _ = a.c.PublishAll(1, answers)
+	}
+}
+
+// Pause stops (true) or resumes (false) answering. Taps keep being
+// recorded; those that came while paused stay unanswered, as with an
+// aggregator that lost them: the gateway must publish them again.
 func (a *Acker) Pause(p bool) {
 	a.mu.Lock()
 	a.paused = p
+	a.held = nil
 	a.mu.Unlock()
+}
+
+// Resume resumes answering and answers at once every tap that came while
+// paused, as an aggregator back from an outage answers the taps its
+// persistent session kept.
+func (a *Acker) Resume() {
+	a.mu.Lock()
+	a.paused = false
+	held := a.held
+	a.held = nil
+	a.mu.Unlock()
+	a.publish(held)
 }
 
 // WaitDistinct waits until n distinct ids have arrived or ctx ends.

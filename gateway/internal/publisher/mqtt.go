@@ -1,6 +1,7 @@
 package publisher
 
 import (
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
@@ -8,11 +9,12 @@ import (
 	"log/slog"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
-	mqtt "github.com/eclipse/paho.mqtt.golang"
-
 	"timeclock/gateway/internal/spool"
+	"timeclock/internal/mqttclient"
+	"timeclock/internal/mqttwire"
 	"timeclock/internal/punch"
 )
 
@@ -30,122 +32,126 @@ type ConnOptions struct {
 	Status func(online bool) punch.Status
 	// OnConnect runs after each (re)connection, once feedback is subscribed.
 	OnConnect func()
-	// OnFeedback receives each valid feedback message. It runs on paho's
-	// goroutine and must not block.
+	// OnFeedback receives each valid feedback message, in the order they
+	// came. It runs on the connection's reader and must not block.
 	OnFeedback func(f punch.Feedback)
 
-	// MaxReconnectInterval caps paho's reconnect backoff (default 10s).
+	// MaxReconnectInterval caps the reconnect backoff (default 10s).
 	MaxReconnectInterval time.Duration
 }
 
 // Conn is the gateway's MQTT session: QoS 1, persistent session
 // (CleanSession false), automatic reconnection, a retained status with a
-// last will. It is the Sender of a Publisher.
+// last will. It is the Sender of a Publisher: the taps of one SendTaps go
+// out in one write.
 type Conn struct {
-	c      mqtt.Client
+	c      *mqttclient.Client
 	opt    ConnOptions
 	log    *slog.Logger
 	punch  string
 	status string
-	fb     string
 
-	mu        sync.Mutex
-	connected bool
+	connected atomic.Bool   // the session is up with the feedback subscription
+	session   atomic.Uint64 // counts the connections made
+	mu        sync.Mutex    // guards out, the buffer of SendTaps
+	out       []mqttclient.Outgoing
+	stop      context.CancelFunc
+	done      chan struct{}
 }
 
 // NewConn prepares the connection; Connect starts it. The two are apart so
 // that the caller can finish wiring what OnConnect and OnFeedback use first:
 // a persistent session delivers queued feedback as soon as it connects.
 func NewConn(opt ConnOptions, log *slog.Logger) *Conn {
+	if opt.MaxReconnectInterval == 0 {
+		opt.MaxReconnectInterval = 10 * time.Second
+	}
 	c := &Conn{
 		opt: opt, log: log,
 		punch:  punch.PunchTopic(opt.Board, opt.School, opt.Gateway),
 		status: punch.StatusTopic(opt.Board, opt.School, opt.Gateway),
-		fb:     punch.FeedbackTopic(opt.Board, opt.School, opt.Gateway),
 	}
-	if opt.MaxReconnectInterval == 0 {
-		opt.MaxReconnectInterval = 10 * time.Second
-	}
-	o := mqtt.NewClientOptions().
-		AddBroker(opt.BrokerURL).
-		SetClientID(opt.ClientID).
-		SetUsername(opt.Username).
-		SetPassword(opt.Password).
-		SetCleanSession(false).
-		SetOrderMatters(true).
-		SetStore(mqtt.NewOrderedMemoryStore()).
-		SetAutoReconnect(true).
-		SetConnectRetry(true).
-		SetConnectRetryInterval(time.Second).
-		SetMaxReconnectInterval(opt.MaxReconnectInterval).
-		SetConnectTimeout(10*time.Second).
-		SetWriteTimeout(10*time.Second).
-		SetKeepAlive(30*time.Second).
-		SetBinaryWill(c.status, opt.Status(false).AppendJSON(nil), 1, true).
-		SetOnConnectHandler(c.onConnect).
-		SetConnectionLostHandler(func(_ mqtt.Client, err error) {
-			c.setConnected(false)
-			log.Warn("mqtt connection lost", "err", err)
-		})
-	if opt.TLS != nil {
-		o.SetTLSConfig(opt.TLS)
-	}
-	c.c = mqtt.NewClient(o)
+	fb := punch.FeedbackTopic(opt.Board, opt.School, opt.Gateway)
+	c.c = mqttclient.New(mqttclient.Options{
+		URL: opt.BrokerURL, ClientID: opt.ClientID, Username: opt.Username, Password: opt.Password,
+		TLS: opt.TLS, CleanSession: false, KeepAlive: 30 * time.Second, ConnectTimeout: 10 * time.Second,
+		WriteTimeout: 10 * time.Second, MinReconnectDelay: time.Second, MaxReconnectDelay: opt.MaxReconnectInterval,
+		// Feedback is small; a bigger packet is not ours.
+		MaxPacket: 64 << 10,
+		Will: &mqttclient.Will{Topic: c.status, Payload: opt.Status(false).AppendJSON(nil), QoS: 1,
+			Retain: true},
+		// Subscribed on every connection: a broker that lost its state
+		// lost our session.
+		Subscriptions: []mqttwire.Subscription{{Filter: fb, QoS: 1}},
+		OnConnect:     c.onConnect,
+		OnConnectionLost: func(err error) {
+			c.connected.Store(false)
+		},
+		// The spool is the truth: a feedback message is acknowledged to the
+		// broker on receipt, the tap leaves the spool on its own commit.
+		AutoAck: true,
+		Deliver: c.deliver,
+		Log:     log,
+	})
 	return c
 }
 
 // Connect starts connecting in the background and returns at once: a
 // gateway must work (spool, feedback) while the broker is away.
 func (c *Conn) Connect() {
-	c.c.Connect() // with ConnectRetry the token completes only once connected
-}
-
-func (c *Conn) onConnect(cl mqtt.Client) {
-	c.log.Info("mqtt connected", "broker", c.opt.BrokerURL, "client_id", c.opt.ClientID)
-	// Subscribe every time: a broker that lost its state lost our session.
-	t := cl.Subscribe(c.fb, 1, c.onMessage)
+	ctx, cancel := context.WithCancel(context.Background())
+	c.stop, c.done = cancel, make(chan struct{})
 	go func() {
-		if t.WaitTimeout(30*time.Second) && t.Error() == nil {
-			c.setConnected(true)
-			if err := c.PublishStatus(c.opt.Status(true)); err != nil {
-				c.log.Warn("status not published", "err", err)
-			}
-			c.opt.OnConnect()
-			return
-		}
-		c.log.Error("feedback subscription failed; reconnecting", "topic", c.fb, "err", t.Error())
-		// A session without the subscription would never see an answer.
-		cl.Disconnect(0)
-		c.c.Connect()
+		defer close(c.done)
+		c.c.Run(ctx)
 	}()
 }
 
-func (c *Conn) onMessage(_ mqtt.Client, m mqtt.Message) {
-	f, err := punch.DecodeFeedback(m.Payload())
-	if err != nil {
-		c.log.Warn("feedback message rejected", "topic", m.Topic(), "err", err)
-		return
+func (c *Conn) onConnect() {
+	c.log.Info("mqtt connected", "broker", c.opt.BrokerURL, "client_id", c.opt.ClientID)
+	c.session.Add(1)
+	c.connected.Store(true)
+	if err := c.PublishStatus(c.opt.Status(true)); err != nil {
+		c.log.Warn("status not published", "err", err)
 	}
-	c.opt.OnFeedback(f)
+	c.opt.OnConnect()
 }
 
-func (c *Conn) setConnected(v bool) {
-	c.mu.Lock()
-	c.connected = v
-	c.mu.Unlock()
+func (c *Conn) deliver(msgs []mqttclient.Message) {
+	for _, m := range msgs {
+		f, err := punch.DecodeFeedback(m.Payload)
+		if err != nil {
+			c.log.Warn("feedback message rejected", "topic", m.Topic, "err", err)
+			continue
+		}
+		c.opt.OnFeedback(f)
+	}
 }
 
 // Connected reports whether the session is up and subscribed.
-func (c *Conn) Connected() bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.connected && c.c.IsConnectionOpen()
+func (c *Conn) Connected() bool { return c.connected.Load() && c.c.Connected() }
+
+// Session is 0 while disconnected, else the number of the connection.
+func (c *Conn) Session() uint64 {
+	if !c.Connected() {
+		return 0
+	}
+	return c.session.Load()
 }
 
-// SendTap publishes t on the punch topic at QoS 1 without waiting for the
-// PUBACK: the answer on the feedback topic is what counts.
-func (c *Conn) SendTap(t spool.Tap) error {
-	return c.send(c.punch, false, c.Payload(t))
+// SendTaps publishes taps in order, at once, and returns how many were
+// queued before an error (not connected, or too many awaiting PUBACK).
+func (c *Conn) SendTaps(taps []spool.Tap) (int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := c.out[:0]
+	for _, t := range taps {
+		out = append(out, mqttclient.Outgoing{Topic: c.punch, Payload: c.Payload(t)})
+	}
+	n, err := c.c.PublishAll(1, out)
+	clear(out)
+	c.out = out[:0]
+	return n, err
 }
 
 // Payload is the tap event of FORMATS.md §2 for t.
@@ -165,36 +171,30 @@ func EncodeTap(board, school string, t spool.Tap) []byte {
 	}.AppendJSON(make([]byte, 0, 256))
 }
 
-func (c *Conn) send(topic string, retained bool, payload []byte) error {
-	tok := c.c.Publish(topic, 1, retained, payload)
-	select {
-	case <-tok.Done():
-		return tok.Error() // refused at once: not connected, no packet id
-	default:
-		return nil
-	}
-}
-
 // PublishStatus publishes st retained on the status topic.
 func (c *Conn) PublishStatus(st punch.Status) error {
 	if err := st.Validate(time.Time{}); err != nil {
 		return err
 	}
-	return c.send(c.status, true, st.AppendJSON(nil))
+	return c.c.Publish(c.status, 1, true, st.AppendJSON(nil))
 }
 
 // Close publishes the offline status (the last will covers a crash), waits
-// up to wait for it, and disconnects.
+// up to wait for the broker to take it, and disconnects.
 func (c *Conn) Close(wait time.Duration) {
 	if c.Connected() {
-		st := c.opt.Status(false)
-		tok := c.c.Publish(c.status, 1, true, st.AppendJSON(nil))
-		if !tok.WaitTimeout(wait) {
-			c.log.Warn("offline status not confirmed before shutdown")
+		ctx, cancel := context.WithTimeout(context.Background(), wait)
+		err := c.c.PublishWait(ctx, c.status, 1, true, c.opt.Status(false).AppendJSON(nil))
+		cancel()
+		if err != nil {
+			c.log.Warn("offline status not confirmed before shutdown", "err", err)
 		}
 	}
-	c.setConnected(false)
-	c.c.Disconnect(250)
+	c.connected.Store(false)
+	if c.stop != nil {
+		c.stop()
+		<-c.done
+	}
 }
 
 // TLSConfig builds the TLS settings from PEM files; all may be empty (the

@@ -28,10 +28,13 @@ type Spool interface {
 	RewriteUnsynced(fix func(t *spool.Tap) bool) (int, error)
 }
 
-// Sender puts one tap on the wire without waiting for the broker.
+// Sender puts taps on the wire, in order and at once, without waiting for
+// the broker; it returns how many went out before an error. Session is 0
+// while disconnected and otherwise names the connection: a new number
+// means whatever was in flight on the old one may be lost.
 type Sender interface {
-	Connected() bool
-	SendTap(t spool.Tap) error
+	Session() uint64
+	SendTaps(taps []spool.Tap) (int, error)
 }
 
 // Options tune the drain; see the gateway's -window, -publish-rate,
@@ -69,16 +72,18 @@ type Publisher struct {
 	log   *slog.Logger
 	Stats Stats
 
-	acks      chan tapid.ID
-	kick      chan struct{}
-	reconnect chan struct{}
-	rewrites  chan rewrite
+	acks     chan tapid.ID
+	kick     chan struct{}
+	rewrites chan rewrite
 
-	window []*entry
-	cursor tapid.ID      // last id loaded into the window
-	held   time.Duration // hold left on the next spooled tap, 0 if none
-	pause  time.Time     // no sends before this, after a failed one
-	bucket tokenBucket
+	window  []*entry
+	due     []*entry      // step's scratch: the entries to send now
+	taps    []spool.Tap   // and their taps
+	session uint64        // the connection the window was last sent on
+	cursor  tapid.ID      // last id loaded into the window
+	held    time.Duration // hold left on the next spooled tap, 0 if none
+	pause   time.Time     // no sends before this, after a failed one
+	bucket  tokenBucket
 }
 
 // sendPause is the wait after the client refused a publish.
@@ -100,20 +105,21 @@ func New(sp Spool, out Sender, opt Options, log *slog.Logger) *Publisher {
 	}
 	return &Publisher{
 		sp: sp, out: out, opt: opt, log: log,
-		acks:      make(chan tapid.ID, ackQueue),
-		kick:      make(chan struct{}, 1),
-		reconnect: make(chan struct{}, 1),
-		rewrites:  make(chan rewrite),
-		bucket:    newTokenBucket(opt.Rate),
+		acks:     make(chan tapid.ID, ackQueue),
+		kick:     make(chan struct{}, 1),
+		rewrites: make(chan rewrite),
+		bucket:   newTokenBucket(opt.Rate),
 	}
 }
 
 // Kick tells the publisher that new taps are in the spool.
 func (p *Publisher) Kick() { signal(p.kick) }
 
-// Reconnected tells the publisher that the connection is new: whatever was
-// in flight may be lost and is sent again, in order.
-func (p *Publisher) Reconnected() { signal(p.reconnect) }
+// Reconnected wakes the publisher when a connection is up. What was in
+// flight is sent again, in order, before anything newer: the publisher sees
+// the new Session itself, so no tap can slip out on the new connection
+// ahead of the resend.
+func (p *Publisher) Reconnected() { signal(p.kick) }
 
 // Ack hands over the id of an answered tap. It never blocks.
 func (p *Publisher) Ack(id tapid.ID) {
@@ -166,10 +172,6 @@ func (p *Publisher) Run(ctx context.Context) error {
 				return err
 			}
 		case <-p.kick:
-		case <-p.reconnect:
-			for _, e := range p.window {
-				e.sent = false
-			}
 		case r := <-p.rewrites:
 			r.done <- p.rewrite(r.fix)
 		case <-timer.C:
@@ -182,26 +184,39 @@ func (p *Publisher) step() error {
 	if err := p.fill(); err != nil {
 		return err
 	}
-	if !p.out.Connected() {
+	session := p.out.Session()
+	if session == 0 {
 		return nil
+	}
+	if session != p.session {
+		for _, e := range p.window {
+			e.sent = false
+		}
+		p.session = session
 	}
 	now := time.Now()
 	if now.Before(p.pause) {
 		return nil
 	}
+	due := p.due[:0]
 	for _, e := range p.window {
 		if e.acked || (e.sent && now.Before(e.due)) {
 			continue
 		}
 		if !p.bucket.take(now) {
-			return nil
+			break
 		}
-		if err := p.out.SendTap(e.tap); err != nil {
-			p.Stats.SendErrors.Add(1)
-			p.log.Warn("publish failed; will retry", "id", e.tap.ID, "err", err)
-			p.pause = now.Add(sendPause)
-			return nil
-		}
+		due = append(due, e)
+	}
+	if len(due) == 0 {
+		return nil
+	}
+	taps := p.taps[:0]
+	for _, e := range due {
+		taps = append(taps, e.tap)
+	}
+	n, err := p.out.SendTaps(taps)
+	for _, e := range due[:n] {
 		if e.timeout == 0 {
 			e.timeout = p.opt.AckTimeout
 			p.Stats.Published.Add(1)
@@ -211,6 +226,14 @@ func (p *Publisher) step() error {
 		}
 		e.sent, e.due = true, now.Add(e.timeout)
 	}
+	if err != nil {
+		p.Stats.SendErrors.Add(1)
+		p.log.Warn("publish failed; will retry", "id", due[n].tap.ID, "err", err)
+		p.pause = now.Add(sendPause)
+	}
+	clear(due)
+	clear(taps)
+	p.due, p.taps = due[:0], taps[:0]
 	return nil
 }
 
@@ -253,7 +276,7 @@ func (p *Publisher) nextWake(now time.Time) time.Duration {
 	if p.held > 0 {
 		wake = p.held
 	}
-	if !p.out.Connected() {
+	if p.out.Session() == 0 {
 		return wake
 	}
 	if now.Before(p.pause) {

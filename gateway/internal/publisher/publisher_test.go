@@ -20,29 +20,38 @@ import (
 type wire struct {
 	mu    sync.Mutex
 	up    bool
+	conns uint64 // connections made
 	sent  []string
 	at    []time.Duration
 	start time.Time
 	polls int
 }
 
-func (w *wire) Connected() bool {
+func (w *wire) Session() uint64 {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.polls++
-	return w.up
+	if !w.up {
+		return 0
+	}
+	return w.conns + 1
 }
 
-func (w *wire) SendTap(t spool.Tap) error {
+func (w *wire) SendTaps(taps []spool.Tap) (int, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	w.sent = append(w.sent, fmt.Sprint(t.ID.Seq))
-	w.at = append(w.at, time.Since(w.start))
-	return nil
+	for _, t := range taps {
+		w.sent = append(w.sent, fmt.Sprint(t.ID.Seq))
+		w.at = append(w.at, time.Since(w.start))
+	}
+	return len(taps), nil
 }
 
 func (w *wire) set(up bool) {
 	w.mu.Lock()
+	if up && !w.up {
+		w.conns++
+	}
 	w.up = up
 	w.mu.Unlock()
 }
@@ -203,6 +212,25 @@ func TestReconnectResendsInOrderBeforeNewTaps(t *testing.T) {
 		synctest.Wait()
 		if got := r.w.take(); !slices.Equal(got, seqs(4, 5)) {
 			t.Fatalf("then sent %v, want 4 5", got)
+		}
+		r.stop()
+	})
+}
+
+// A new tap can wake the publisher on a new connection before the
+// connect callback's Reconnected does: the in-flight taps still go first.
+func TestNewSessionSeenBeforeReconnectSignal(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := newRig(t, opts())
+		r.tap(2)
+		synctest.Wait()
+		r.w.take()
+		r.w.set(false)
+		r.w.set(true) // a new connection, no Reconnected yet
+		r.tap(1)
+		synctest.Wait()
+		if got := r.w.take(); !slices.Equal(got, seqs(1, 3)) {
+			t.Fatalf("on the new connection sent %v, want 1 2 again before 3", got)
 		}
 		r.stop()
 	})

@@ -57,7 +57,7 @@ func newMetrics(s *Service) *metrics {
 			func() float64 { return float64(st.SendErrors.Load()) }),
 		gauge("clock_synced", "1 when the wall clock is synchronised.", func() float64 { return b2f(s.trust.Synced()) }),
 		counter("clock_jumps_total", "Jumps of the wall clock seen.", func() float64 { return float64(s.trust.Jumps()) }),
-		gauge("connected", "1 when connected to the broker.", func() float64 { return b2f(s.sender.Connected()) }),
+		gauge("connected", "1 when connected to the broker.", func() float64 { return b2f(s.sender.Session() != 0) }),
 	)
 	return m
 }

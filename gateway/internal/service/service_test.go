@@ -22,13 +22,15 @@ type fakeWire struct {
 	sent chan spool.Tap
 }
 
-func (w *fakeWire) Connected() bool { return true }
-func (w *fakeWire) SendTap(t spool.Tap) error {
-	w.mu.Lock()
-	w.taps = append(w.taps, t)
-	w.mu.Unlock()
-	w.sent <- t
-	return nil
+func (w *fakeWire) Session() uint64 { return 1 }
+func (w *fakeWire) SendTaps(taps []spool.Tap) (int, error) {
+	for _, t := range taps {
+		w.mu.Lock()
+		w.taps = append(w.taps, t)
+		w.mu.Unlock()
+		w.sent <- t
+	}
+	return len(taps), nil
 }
 
 // fakeClock is a clocktrust.Source the test moves.

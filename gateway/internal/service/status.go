@@ -39,7 +39,7 @@ func (s *Service) statusLoop(ctx context.Context) error {
 	for {
 		s.checkHighWater()
 		st := s.status(true)
-		online := s.sender.Connected()
+		online := s.sender.Session() != 0
 		s.mu.Lock()
 		high := s.high
 		s.mu.Unlock()

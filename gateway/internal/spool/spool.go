@@ -49,8 +49,13 @@ type Spool struct {
 	pending    []*request
 	committing bool
 	seq        uint64 // last sequence given in this boot; guarded by the committer role
+	released   int64  // taps removed since the map's pages were last released; committer role
 	commits    atomic.Uint64
 }
+
+// releaseEvery is how many removed taps go between two releases of the
+// memory map's pages (releasePages).
+const releaseEvery = 1024
 
 // request is one caller's share of a group commit.
 type request struct {
@@ -283,6 +288,10 @@ func (s *Spool) commit(group []*request) {
 		s.seq = seq
 		s.depth.Add(added - removed)
 		s.commits.Add(1)
+		if s.released += removed; s.released >= releaseEvery {
+			s.released = 0
+			s.releasePages()
+		}
 	} else {
 		err = fmt.Errorf("spool: commit: %w", err)
 	}
