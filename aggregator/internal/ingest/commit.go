@@ -28,6 +28,7 @@ type commitState struct {
 	taps    []*punch.Tap
 	idx     []int // item of each tap
 	results []engine.TapResult
+	outs    []outcome
 	buf     []byte
 }
 
@@ -42,8 +43,12 @@ type outcome struct {
 func (p *Pipeline) process(batch []item) (answerJob, error) {
 	now := p.now()
 	batch = p.hold.release(now, p.gw, batch)
-	outs := make([]outcome, len(batch))
 	cs := &p.commit
+	if cap(cs.outs) < len(batch) {
+		cs.outs = make([]outcome, len(batch))
+	}
+	outs := cs.outs[:len(batch)]
+	clear(outs)
 	start := time.Now()
 	err := p.j.Write(func(w *journal.Writer) error {
 		cs.taps, cs.idx = cs.taps[:0], cs.idx[:0]

@@ -33,6 +33,7 @@ package ingest
 import (
 	"context"
 	"log/slog"
+	"sync"
 	"time"
 
 	"timeclock/aggregator/internal/engine"
@@ -99,6 +100,7 @@ type Pipeline struct {
 	log    *slog.Logger
 	m      *metrics.Metrics
 	in     chan []item
+	items  sync.Pool // of *[]item: Deliver's slices, back from the commit stage
 	reqs   chan request
 	gw     *gateways
 	hold   holds
@@ -140,7 +142,12 @@ func (p *Pipeline) Deliver(ctx context.Context, msgs ...Message) {
 	if len(msgs) == 0 {
 		return
 	}
-	items := make([]item, len(msgs))
+	var items []item
+	if v, ok := p.items.Get().(*[]item); ok && cap(*v) >= len(msgs) {
+		items = (*v)[:len(msgs)]
+	} else {
+		items = make([]item, len(msgs))
+	}
 	for i := range msgs {
 		items[i].msg = msgs[i]
 		p.prepare(&items[i])
@@ -208,6 +215,7 @@ func (p *Pipeline) Run(ctx context.Context) error {
 			continue
 		case items := <-p.in:
 			batch = append(batch, items...)
+			p.recycle(items)
 		case <-tick.C:
 			// Held taps may be due, and the alerts of the last taps must
 			// not wait for the next message.
@@ -220,6 +228,7 @@ func (p *Pipeline) Run(ctx context.Context) error {
 			select {
 			case items := <-p.in:
 				batch = append(batch, items...)
+				p.recycle(items)
 			default:
 				break fill
 			}
@@ -229,6 +238,16 @@ func (p *Pipeline) Run(ctx context.Context) error {
 			return err
 		}
 		answers <- job
-		batch = nil // the answer stage owns it now
+		// Nothing holds on to the batch's items now (held ones were
+		// copied, answers and acknowledgements are the job's own): the
+		// next batch reuses its storage.
+		clear(batch)
 	}
+}
+
+// recycle gives a slice of Deliver's back once its items are copied.
+func (p *Pipeline) recycle(items []item) {
+	clear(items)
+	items = items[:0]
+	p.items.Put(&items)
 }
