@@ -66,6 +66,7 @@ type Config struct {
 	DayStartMin int           // the work day starts this many minutes after midnight JST
 	Debounce    time.Duration // taps of one card closer than this count once
 	ReloadEvery time.Duration // how often the reference files are checked for changes
+	SnapshotEvery time.Duration // how often the engine snapshot is written (0: only at shutdown)
 
 	LogLevel    string
 	LogFormat   string // text or json
@@ -131,6 +132,7 @@ func Parse(name string, args []string, getenv func(string) string, out io.Writer
 	fs.StringVar(&dayStart, "day-start", "04:00", "time of day the work day starts (JST)")
 	fs.DurationVar(&c.Debounce, "debounce", 60*time.Second, "taps of one card closer than this count once")
 	fs.DurationVar(&c.ReloadEvery, "reload-every", 10*time.Second, "how often the reference files are checked for changes (SIGHUP reloads at once)")
+	fs.DurationVar(&c.SnapshotEvery, "snapshot-every", 10*time.Minute, "how often the engine's state is saved (engine.snap in -state) so a restart replays only the journal after it; it is also saved at shutdown. 0: only at shutdown")
 	fs.StringVar(&c.LogLevel, "log-level", "info", "debug, info, warn or error")
 	fs.StringVar(&c.LogFormat, "log-format", "text", "text or json")
 	fs.BoolVar(&c.CheckConfig, "check-config", false, "validate the configuration and the reference files, then exit")
@@ -336,6 +338,9 @@ func (c *Config) Validate() error {
 	}
 	if c.ReloadEvery <= 0 {
 		add("-reload-every: must be positive")
+	}
+	if c.SnapshotEvery != 0 && c.SnapshotEvery < time.Minute {
+		add("-snapshot-every: %v: 0 or at least 1m", c.SnapshotEvery)
 	}
 	if !oneOf(c.LogLevel, "debug", "info", "warn", "error") {
 		add("-log-level: %q: want debug, info, warn or error", c.LogLevel)

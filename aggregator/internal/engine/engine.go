@@ -8,6 +8,7 @@ package engine
 import (
 	"errors"
 	"fmt"
+	"io"
 	"sync"
 	"time"
 
@@ -216,6 +217,21 @@ func (e *Engine) View(fn func(core *overtime.Engine, data *roster.Data)) {
 	e.mu.RLock()
 	defer e.mu.RUnlock()
 	fn(e.core, e.data)
+}
+
+// WriteState writes the core's state to w (see overtime.Engine.WriteState).
+func (e *Engine) WriteState(w io.Writer) error {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	return e.core.WriteState(w)
+}
+
+// ReadState replaces the core's state with one WriteState wrote for the
+// same roster.
+func (e *Engine) ReadState(r io.Reader) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.core.ReadState(r)
 }
 
 // DrainChanges runs fn with what changed since the last drain (days, months,

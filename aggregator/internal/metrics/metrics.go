@@ -25,6 +25,7 @@ type Metrics struct {
 	Feedback       *prometheus.CounterVec
 	FeedbackErrors prometheus.Counter
 	Reloads        *prometheus.CounterVec // by result: ok, error
+	Snapshots      *prometheus.CounterVec // by result: written, error, restored, discarded
 }
 
 // New creates the collectors and registers them with the Go and process
@@ -87,12 +88,16 @@ func New() *Metrics {
 			Name: "timeclock_reference_reloads_total",
 			Help: "Reloads of the roster, schedules and calendar, and of the users file, by result.",
 		}, []string{"result"}),
+		Snapshots: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "timeclock_engine_snapshots_total",
+			Help: "Engine snapshots written (or failed), and restarts restored from one (or that discarded an unreadable one).",
+		}, []string{"result"}),
 	}
 	m.Registry.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		m.Events, m.Rejected, m.Deferred, m.APIRefused, m.JournalCommit, m.IngestBatch, m.InfluxWrite, m.InfluxPoints, m.InfluxErrors,
-		m.InfluxRefused, m.Feedback, m.FeedbackErrors, m.Reloads,
+		m.InfluxRefused, m.Feedback, m.FeedbackErrors, m.Reloads, m.Snapshots,
 	)
 	for _, r := range []string{"accepted", "duplicate", "rejected", "deferred"} {
 		m.Events.WithLabelValues(r)

@@ -57,7 +57,7 @@ func lines(b *lineproto.Buffer) []string {
 func build(t *testing.T, e *engine.Engine, lookup Lookup, now func() time.Time, recs []influxsink.Record) (points, kpi []string) {
 	t.Helper()
 	rb := NewRecords(func() *engine.Engine { return e })
-	sb := NewState(func() *engine.Engine { return e }, lookup, now, 240)
+	sb := NewState(func() *engine.Engine { return e }, lookup, now, 240, nil)
 	var buf lineproto.Buffer
 	for _, r := range recs {
 		if err := rb.Record(r, &buf); err != nil {

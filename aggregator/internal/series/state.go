@@ -19,6 +19,7 @@ type State struct {
 	lookup   Lookup
 	now      func() time.Time
 	dayStart int
+	boards   map[string]bool // the boards this aggregator serves; nil: all
 
 	keys     *roster.Data // the roster whose staff indexes days and months hold
 	days     map[dayKey]bool
@@ -49,9 +50,27 @@ type retract struct {
 
 // NewState returns the state points over the current engine (eng is asked
 // at every flush: a reload swaps the engine).
-func NewState(eng func() *engine.Engine, lookup Lookup, now func() time.Time, dayStartMin int) *State {
-	return &State{engine: eng, roster: rosterOf{engine: eng}, lookup: lookup, now: now, dayStart: dayStartMin,
+//
+// boards are the boards the aggregator serves (empty: every board of the
+// roster): when several aggregators share one roster and one InfluxDB, each
+// rewrites only its own boards' staff and figures after a reload — another
+// board's staff have no taps here, and their zeros would overwrite the
+// values their own aggregator wrote.
+func NewState(eng func() *engine.Engine, lookup Lookup, now func() time.Time, dayStartMin int, boards []string) *State {
+	b := &State{engine: eng, roster: rosterOf{engine: eng}, lookup: lookup, now: now, dayStart: dayStartMin,
 		days: map[dayKey]bool{}, months: map[monthKey]bool{}}
+	if len(boards) > 0 {
+		b.boards = map[string]bool{}
+		for _, x := range boards {
+			b.boards[x] = true
+		}
+	}
+	return b
+}
+
+// serves reports whether staff member si's board is this aggregator's.
+func (b *State) serves(data *roster.Data, si int) bool {
+	return b.boards == nil || b.boards[data.Staff()[si].Board]
 }
 
 var _ influxsink.StatePoints = (*State)(nil)
@@ -139,7 +158,7 @@ func (b *State) Flush(batch int, buf *lineproto.Buffer, write func(*lineproto.Bu
 		e.View(func(core *overtime.Engine, _ *roster.Data) {
 			for si := range data.Len() {
 				first, ok := core.FirstMonth(si)
-				if !ok {
+				if !ok || !b.serves(data, si) {
 					continue
 				}
 				for d := range core.Days(si, first.First(), today) {

@@ -2,6 +2,7 @@ package service
 
 import (
 	"errors"
+	"fmt"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -141,29 +142,46 @@ func convert(data *roster.Data, a overtime.Alert, now time.Time) journal.Alert {
 		Raised: a.Raised, Period: period, Value: a.Value, Threshold: a.Threshold, At: now}
 }
 
-// Events replays the journaled events into fn, in journal order, and folds
-// the journaled alert records into alerts (if not nil).
-type Events func(fn func(ev punch.Event) error, alerts func(a journal.Alert)) error
+// Events replays the journaled events after record from into fn, in
+// journal order, and folds the journaled alert records into alerts (if not
+// nil).
+type Events func(from uint64, fn func(ev punch.Event) error, alerts func(a journal.Alert)) error
+
+// errSnapshot marks a snapshot that could not be read: build again
+// without it.
+var errSnapshot = errors.New("engine snapshot unusable")
 
 // Build makes a new engine for data from the journal's events, as of now,
 // and installs it; the difference between the alerts it holds raised and
 // the raised set (journaled) becomes pending, to be journaled at the next
 // drain. With journaled true, the raised set is first read from the journal
 // (at start); otherwise the one kept since is used (a reload). sizeHint is
-// the number of events, to reserve the engine's storage at once.
-func (l *Live) Build(data *roster.Data, events Events, now time.Time, journaled bool, sizeHint int) (int, error) {
+// the number of events, to reserve the engine's storage at once. With a
+// snapshot (at start only), the engine starts from its state and raised
+// set, and only the records after it are replayed; an error wrapping
+// errSnapshot means it could not be read, and nothing was installed.
+func (l *Live) Build(data *roster.Data, events Events, now time.Time, journaled bool, sizeHint int, snap *snapshot) (int, error) {
 	e, err := engine.New(data, l.cfg)
 	if err != nil {
 		return 0, err
 	}
-	if staff := data.Len(); staff > 0 && sizeHint > 0 {
+	from := uint64(0)
+	fromJournal := map[string]journal.Alert{}
+	if snap != nil {
+		if err := e.ReadState(snap.state); err != nil {
+			return 0, fmt.Errorf("%w: %w", errSnapshot, err)
+		}
+		from = snap.Seq
+		for _, a := range snap.open {
+			fold(fromJournal, a)
+		}
+	} else if staff := data.Len(); staff > 0 && sizeHint > 0 {
 		per := sizeHint/staff + 8
 		e.Reserve(per, per/2+8)
 	}
 	// The replay's own transitions are dropped as they come; the raised set
 	// is read from the final state instead (see raisedFromState).
 	discard := func() { e.DrainChanges(func(*overtime.Changes, *overtime.Engine, *roster.Data) {}) }
-	fromJournal := map[string]journal.Alert{}
 	var alertsFn func(journal.Alert)
 	if journaled {
 		alertsFn = func(a journal.Alert) { fold(fromJournal, a) }
@@ -172,7 +190,7 @@ func (l *Live) Build(data *roster.Data, events Events, now time.Time, journaled 
 	// days before today).
 	e.Advance(now)
 	n := 0
-	err = events(func(ev punch.Event) error {
+	err = events(from, func(ev punch.Event) error {
 		_, err := e.Apply(ev)
 		if err != nil && !errors.Is(err, engine.ErrUnknownCard) && !errors.Is(err, engine.ErrUnknownStaff) {
 			return err

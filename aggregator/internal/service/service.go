@@ -38,27 +38,31 @@ import (
 
 // Service is a configured, started aggregator.
 type Service struct {
-	cfg     *config.Config
-	log     *slog.Logger
-	now     func() time.Time
-	m       *metrics.Metrics
-	j       *journal.Journal
-	live    *Live
-	broker  *broker.Broker
-	mqtt    *ingest.Client
-	pipe    *ingest.Pipeline
-	sink    *influxsink.Sink
-	feed    *journalfeed.Feed // the live page's view of the journal
-	users   *auth.Store
-	writer  *influxsink.Writer
-	httpLn  net.Listener
-	debugLn net.Listener // the profiler's, when -debug-listen is set
-	http    *http.Server
-	mux     *http.ServeMux
-	reload  chan struct{}
-	files   fileState
-	mqttURL string
-	ran     bool
+	cfg      *config.Config
+	log      *slog.Logger
+	now      func() time.Time
+	m        *metrics.Metrics
+	j        *journal.Journal
+	live     *Live
+	broker   *broker.Broker
+	mqtt     *ingest.Client
+	pipe     *ingest.Pipeline
+	sink     *influxsink.Sink
+	feed     *journalfeed.Feed // the live page's view of the journal
+	users    *auth.Store
+	writer   *influxsink.Writer
+	httpLn   net.Listener
+	debugLn  net.Listener // the profiler's, when -debug-listen is set
+	http     *http.Server
+	mux      *http.ServeMux
+	reload   chan struct{}
+	files    fileState
+	mqttURL  string
+	snapKey  string // what the engine was built on (see snapshotKey); writer or stopped only
+	restored bool   // the engine started from the snapshot
+	// the snapshot the engine started from, until the feed is made from it
+	restoredFeed *snapshot
+	ran          bool
 }
 
 // New opens the journal, loads the reference data, rebuilds the engine from
@@ -72,6 +76,7 @@ func New(cfg *config.Config, log *slog.Logger, now func() time.Time) (s *Service
 			s.Close()
 		}
 	}()
+	digest := dataDigest(cfg.Data)
 	data, errs := roster.LoadDir(cfg.Data)
 	for _, e := range errs {
 		log.Error("reference data", "err", e)
@@ -106,11 +111,11 @@ func New(cfg *config.Config, log *slog.Logger, now func() time.Time) (s *Service
 	oc.DebounceMs = cfg.Debounce.Milliseconds()
 	s.live = NewLive(oc)
 	start := time.Now()
-	n, err := s.live.Build(data, s.events, now(), true, int(s.j.Count(journal.KindTap)+s.j.Count(journal.KindAdjustment)))
-	if err != nil {
-		return nil, fmt.Errorf("rebuilding the engine from the journal: %w", err)
+	s.snapKey = snapshotKey(digest, oc)
+	if err := s.rebuild(data, now()); err != nil {
+		return nil, err
 	}
-	log.Info("engine rebuilt from the journal", "events", n, "records", s.j.Last(), "staff", data.Len(),
+	log.Info("engine rebuilt from the journal", "records", s.j.Last(), "staff", data.Len(),
 		"took", time.Since(start).Round(time.Millisecond))
 	s.m.Gauge("timeclock_staff_tracked", "Staff members on the roster the engine tracks.",
 		func() float64 { return float64(s.live.Engine().Roster().Len()) })
@@ -142,7 +147,7 @@ func New(cfg *config.Config, log *slog.Logger, now func() time.Time) (s *Service
 			RetentionPolicy: cfg.InfluxRP, User: cfg.InfluxUser, Password: cfg.InfluxPassword, Org: cfg.InfluxOrg,
 			Bucket: cfg.InfluxBucket, Token: cfg.InfluxToken, CreateDatabase: cfg.InfluxCreateDB}, log)
 		s.sink = influxsink.New(s.j, s.writer, series.NewRecords(s.live.Engine),
-			series.NewState(s.live.Engine, s.lookup, now, cfg.DayStartMin), cfg.InfluxBatch, time.Second, log, s.m)
+			series.NewState(s.live.Engine, s.lookup, now, cfg.DayStartMin, boards), cfg.InfluxBatch, time.Second, log, s.m)
 	} else {
 		log.Warn("no -influx-url: the InfluxDB series are not written")
 	}
@@ -153,7 +158,13 @@ func New(cfg *config.Config, log *slog.Logger, now func() time.Time) (s *Service
 	api.New(api.Deps{Engine: s.live.Engine, Open: s.live.Open, Journal: s.j, Submit: s.pipe.Submit, Auth: s.users,
 		Gateways: s.pipe.Gateways, Limits: s.pipe.Limits(), Now: now, DayStartMin: cfg.DayStartMin, Ready: s.ready,
 		InfluxLag: s.InfluxLag, Metrics: s.m, Log: log}).Register(s.mux)
-	if s.feed, err = journalfeed.New(s.j, log); err != nil {
+	if s.restoredFeed != nil {
+		s.feed, err = journalfeed.Restore(s.j, log, s.restoredFeed.Feed, s.restoredFeed.open)
+		s.restoredFeed = nil
+	} else {
+		s.feed, err = journalfeed.New(s.j, log)
+	}
+	if err != nil {
 		return nil, err
 	}
 	s.mux.Handle("/", web.New(web.Deps{Engine: web.ViewFunc(func(fn func(*overtime.Engine, *roster.Data)) {
@@ -220,7 +231,7 @@ func rosterBoards(data *roster.Data) []string {
 
 // events replays the journal: events into fn, alert records into alerts.
 // Reading and decoding run in a goroutine of their own, ahead of fn.
-func (s *Service) events(fn func(punch.Event) error, alerts func(journal.Alert)) error {
+func (s *Service) events(from uint64, fn func(punch.Event) error, alerts func(journal.Alert)) error {
 	type chunk struct {
 		evs []punch.Event
 		als []journal.Alert
@@ -241,7 +252,7 @@ func (s *Service) events(fn func(punch.Event) error, alerts func(journal.Alert))
 			}
 		}
 		errStop := errors.New("stopped")
-		_, scanErr = s.j.Scan(0, 0, func(seq uint64, kind journal.Kind, data []byte) error {
+		_, scanErr = s.j.Scan(from, 0, func(seq uint64, kind journal.Kind, data []byte) error {
 			switch kind {
 			case journal.KindTap, journal.KindAdjustment:
 				e, err := journal.DecodeEvent(data)
@@ -367,11 +378,19 @@ func (s *Service) Run(ctx context.Context) error {
 	g.Go(func() error { return s.feed.Run(ctx) })
 	g.Go(func() error { return s.serveHTTP(ctx) })
 	g.Go(func() error { return s.watch(ctx) })
+	g.Go(func() error { return s.snapshots(ctx) })
 	if s.debugLn != nil {
 		g.Go(func() error { return serveDebug(ctx, s.debugLn) })
 	}
 	s.log.Info("aggregator serving", "http", s.HTTPAddr(), "mqtt", s.mqttURL, "influx", s.cfg.InfluxURL)
 	err := g.Wait()
+	if err == nil {
+		// Every journaled event is applied and nothing else is: the
+		// next start replays only what comes after.
+		if serr := s.saveSnapshot(); serr != nil {
+			s.log.Warn("engine snapshot not written at shutdown; the next start replays the whole journal", "err", serr)
+		}
+	}
 	s.log.Info("aggregator stopped", "err", err)
 	return err
 }

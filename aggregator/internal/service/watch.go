@@ -98,6 +98,7 @@ func (s *Service) advance(ctx context.Context) {
 // refused as a whole: the data in force stays, and the errors are logged.
 func (s *Service) doReload(ctx context.Context) {
 	st := statFiles(s.cfg.Data)
+	digest := dataDigest(s.cfg.Data)
 	data, errs := roster.LoadDir(s.cfg.Data)
 	if len(errs) > 0 || data == nil {
 		for _, e := range errs {
@@ -111,9 +112,10 @@ func (s *Service) doReload(ctx context.Context) {
 	res := s.pipe.Do(ctx, func() (journal.Kind, []byte, error) {
 		now := s.now()
 		size := int(s.j.Count(journal.KindTap) + s.j.Count(journal.KindAdjustment))
-		if _, err := s.live.Build(data, s.events, now, false, size); err != nil {
+		if _, err := s.live.Build(data, s.events, now, false, size, nil); err != nil {
 			return 0, nil, fmt.Errorf("rebuilding the engine: %w", err)
 		}
+		s.snapKey = snapshotKey(digest, s.live.cfg)
 		return journal.KindReload, journal.Marshal(journal.Reload{At: now, Staff: data.Len()}), nil
 	})
 	if res.Err != nil {

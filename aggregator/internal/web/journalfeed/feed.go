@@ -52,6 +52,7 @@ type Feed struct {
 	log    Log
 	logger *slog.Logger
 
+	polling  sync.Mutex // one poll at a time (Run's, CatchUp's)
 	mu       sync.Mutex
 	last     uint64
 	gateways map[string]journal.Status
@@ -76,8 +77,7 @@ var (
 // New scans the journal and returns a feed of what it holds; Run follows
 // what is appended afterwards.
 func New(log Log, logger *slog.Logger) (*Feed, error) {
-	f := &Feed{log: log, logger: logger.With("part", "web-feed"), gateways: map[string]journal.Status{},
-		open: map[string]journal.Alert{}, counts: map[countKey]*counts{}, subs: map[*subscriber]struct{}{}}
+	f := newFeed(log, logger)
 	// The taps are decoded only for the last KeepTaps of them: remember
 	// where they are, then read them once the scan has found them.
 	var tapSeqs []uint64
@@ -97,23 +97,106 @@ func New(log Log, logger *slog.Logger) (*Feed, error) {
 		return nil, err
 	}
 	f.last = last
-	if len(tapSeqs) > 0 {
-		want := map[uint64]bool{}
-		for _, s := range tapSeqs {
-			want[s] = true
+	if err := f.readTaps(tapSeqs); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+func newFeed(log Log, logger *slog.Logger) *Feed {
+	return &Feed{log: log, logger: logger.With("part", "web-feed"), gateways: map[string]journal.Status{},
+		open: map[string]journal.Alert{}, counts: map[countKey]*counts{}, subs: map[*subscriber]struct{}{}}
+}
+
+// readTaps folds the tap records seqs (ascending, up to f.last) into the
+// ring of latest taps.
+func (f *Feed) readTaps(seqs []uint64) error {
+	if len(seqs) == 0 {
+		return nil
+	}
+	want := map[uint64]bool{}
+	for _, s := range seqs {
+		want[s] = true
+	}
+	last := f.last
+	_, err := f.log.Scan(seqs[0]-1, 0, func(seq uint64, kind journal.Kind, data []byte) error {
+		if seq > last {
+			return errStop
 		}
-		_, err = log.Scan(tapSeqs[0]-1, 0, func(seq uint64, kind journal.Kind, data []byte) error {
-			if seq > last {
-				return errStop
-			}
-			if kind == journal.KindTap && want[seq] {
-				f.fold(seq, kind, data)
-			}
-			return nil
-		})
-		if err != nil && !errors.Is(err, errStop) {
-			return nil, err
+		if kind == journal.KindTap && want[seq] {
+			f.fold(seq, kind, data)
 		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, errStop) {
+		return err
+	}
+	return nil
+}
+
+// State is what the feed holds at a journal record, but its open alerts
+// (the aggregator's raised set at the same record): saved with the engine
+// snapshot, it lets a restart skip the scan of the whole journal.
+type State struct {
+	Seq      uint64           `json:"seq"`
+	Gateways []journal.Status `json:"gateways"`
+	Counts   []Count          `json:"counts"`
+	Taps     []uint64         `json:"taps"` // journal records of the latest taps
+}
+
+// Count is the alert transitions of one school, rule and month.
+type Count struct {
+	Board   string      `json:"board"`
+	School  string      `json:"school"`
+	Rule    string      `json:"rule"`
+	Month   civil.Month `json:"month"`
+	Raised  int         `json:"raised"`
+	Cleared int         `json:"cleared"`
+}
+
+// CatchUp reads what was journaled up to now, at once: after it, with no
+// record appended meanwhile, State is at the journal's end.
+func (f *Feed) CatchUp() error { return f.poll() }
+
+// State returns the feed's state and its open alerts.
+func (f *Feed) State() (State, []journal.Alert) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	st := State{Seq: f.last}
+	for _, g := range f.gateways {
+		st.Gateways = append(st.Gateways, g)
+	}
+	for k, c := range f.counts {
+		st.Counts = append(st.Counts, Count{Board: k.board, School: k.school, Rule: k.rule, Month: k.month,
+			Raised: c.raised, Cleared: c.cleared})
+	}
+	for _, u := range f.taps {
+		st.Taps = append(st.Taps, u.Seq)
+	}
+	open := make([]journal.Alert, 0, len(f.open))
+	for _, a := range f.open {
+		open = append(open, a)
+	}
+	return st, open
+}
+
+// Restore returns a feed at st with the open alerts open (as State gave
+// them), reading only the latest taps from the journal; Run follows what
+// comes after st.Seq.
+func Restore(log Log, logger *slog.Logger, st State, open []journal.Alert) (*Feed, error) {
+	f := newFeed(log, logger)
+	f.last = st.Seq
+	for _, g := range st.Gateways {
+		f.gateways[g.Board+"/"+g.School+"/"+g.Gateway] = g
+	}
+	for _, c := range st.Counts {
+		f.counts[countKey{c.Board, c.School, c.Rule, c.Month}] = &counts{raised: c.Raised, cleared: c.Cleared}
+	}
+	for _, a := range open {
+		f.open[a.Key()] = a
+	}
+	if err := f.readTaps(st.Taps); err != nil {
+		return nil, err
 	}
 	return f, nil
 }
@@ -197,6 +280,8 @@ func (f *Feed) Run(ctx context.Context) error {
 
 // poll reads the records appended since the last poll and publishes them.
 func (f *Feed) poll() error {
+	f.polling.Lock()
+	defer f.polling.Unlock()
 	for {
 		f.mu.Lock()
 		from := f.last

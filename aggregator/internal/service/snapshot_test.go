@@ -1,0 +1,215 @@
+package service
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"sort"
+	"testing"
+	"time"
+
+	"timeclock/aggregator/internal/journal"
+	"timeclock/aggregator/internal/web/journalfeed"
+	"timeclock/internal/civil"
+	"timeclock/internal/overtime"
+	"timeclock/internal/roster"
+)
+
+// started is what a start built: every staff member's days and months as
+// the engine holds them, the raised set, the alerts pending for the next
+// drain and the live page's state.
+type started struct {
+	Days     [][]overtime.DayResult
+	Months   [][]overtime.MonthResult
+	Open     []journal.Alert
+	Pending  []journal.Alert
+	Feed     journalfeed.State
+	FeedOpen []journal.Alert
+}
+
+func startedState(t *testing.T, s *Service) started {
+	t.Helper()
+	var st started
+	s.live.Engine().View(func(core *overtime.Engine, data *roster.Data) {
+		for si := range data.Staff() {
+			var days []overtime.DayResult
+			for d := range core.Days(si, 0, civil.Date(1<<30)) {
+				days = append(days, d)
+			}
+			st.Days = append(st.Days, days)
+			var months []overtime.MonthResult
+			for mo := civil.MonthOf(2025, time.April); mo <= civil.MonthOf(2026, time.June); mo++ {
+				months = append(months, core.Month(si, mo))
+			}
+			st.Months = append(st.Months, months)
+		}
+	})
+	st.Open = s.live.Open()
+	s.live.mu.Lock()
+	st.Pending = append([]journal.Alert(nil), s.live.pending...)
+	s.live.mu.Unlock()
+	// Run's first poll: the feed reads what came after its start.
+	if err := s.feed.CatchUp(); err != nil {
+		t.Fatal(err)
+	}
+	st.Feed, st.FeedOpen = s.feed.State()
+	sortState(&st)
+	return st
+}
+
+func sortState(st *started) {
+	byKey := func(as []journal.Alert) {
+		sort.Slice(as, func(i, j int) bool { return as[i].Key() < as[j].Key() })
+	}
+	byKey(st.Pending)
+	byKey(st.FeedOpen)
+	f := &st.Feed
+	sort.Slice(f.Gateways, func(i, j int) bool { return f.Gateways[i].Gateway < f.Gateways[j].Gateway })
+	sort.Slice(f.Counts, func(i, j int) bool {
+		a, b := f.Counts[i], f.Counts[j]
+		if a.School != b.School {
+			return a.School < b.School
+		}
+		if a.Rule != b.Rule {
+			return a.Rule < b.Rule
+		}
+		return a.Month < b.Month
+	})
+}
+
+// TestSnapshotRestartEqualsFullReplay: a start from the snapshot and the
+// journal after it builds exactly what a start replaying the whole journal
+// builds; a snapshot of another build, of other reference files, or ahead of
+// the journal is not used.
+func TestSnapshotRestartEqualsFullReplay(t *testing.T) {
+	const staff = 40
+	f := newFixture(t, staff)
+	cfg := baseConfig(t, f, "", "")
+	seq := map[string]uint64{}
+	writeJournal(t, cfg, f, staff, civil.D(2025, time.April, 1), civil.D(2025, time.October, 1), seq)
+
+	s, err := New(cfg, testLog(t), time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.restored {
+		t.Fatal("restored from a snapshot that was never written")
+	}
+	if err := s.saveSnapshot(); err != nil {
+		t.Fatal(err)
+	}
+	snapAt := s.j.Last()
+	s.Close()
+	// The journal goes on after the snapshot: half a year more, and its
+	// alerts (raised and cleared) with it.
+	writeJournal(t, cfg, f, staff, civil.D(2025, time.October, 1), civil.D(2026, time.April, 1), seq)
+
+	restored, err := New(cfg, testLog(t), time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !restored.restored {
+		t.Fatal("the start did not use the snapshot")
+	}
+	if restored.j.Last() <= snapAt {
+		t.Fatalf("journal at %d, snapshot at %d: no tail replayed", restored.j.Last(), snapAt)
+	}
+	got := startedState(t, restored)
+	restored.Close()
+	if len(got.Open) == 0 || len(got.Feed.Counts) == 0 {
+		t.Fatalf("nothing raised (%d open, %d counts): the comparison would prove nothing", len(got.Open), len(got.Feed.Counts))
+	}
+
+	if err := os.Remove(filepath.Join(cfg.State, SnapshotFile)); err != nil {
+		t.Fatal(err)
+	}
+	full, err := New(cfg, testLog(t), time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if full.restored {
+		t.Fatal("restored without a snapshot")
+	}
+	want := startedState(t, full)
+	full.Close()
+
+	for name, pair := range map[string][2]any{
+		"days": {got.Days, want.Days}, "months": {got.Months, want.Months}, "raised set": {got.Open, want.Open},
+		"pending alerts": {got.Pending, want.Pending}, "feed": {got.Feed, want.Feed},
+		"feed's open alerts": {got.FeedOpen, want.FeedOpen},
+	} {
+		if !reflect.DeepEqual(pair[0], pair[1]) {
+			a, b := fmt.Sprintf("%+v", pair[0]), fmt.Sprintf("%+v", pair[1])
+			i := 0
+			for i < len(a) && i < len(b) && a[i] == b[i] {
+				i++
+			}
+			t.Errorf("%s after a restore differ from a full replay at %q vs %q", name, a[max(0, i-80):min(len(a), i+80)], b[max(0, i-80):min(len(b), i+80)])
+		}
+	}
+}
+
+func TestSnapshotNotUsedWhenItDoesNotFit(t *testing.T) {
+	f := newFixture(t, 10)
+	cfg := baseConfig(t, f, "", "")
+	writeJournal(t, cfg, f, 10, civil.D(2025, time.April, 1), civil.D(2025, time.May, 1), map[string]uint64{})
+	s, err := New(cfg, testLog(t), time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.saveSnapshot(); err != nil {
+		t.Fatal(err)
+	}
+	key := s.snapKey
+	last := s.j.Last()
+	s.Close()
+	if _, why, _ := openSnapshot(cfg.State, key, last); why != "" {
+		t.Fatalf("a fitting snapshot refused: %s", why)
+	}
+	for name, c := range map[string]struct {
+		key  string
+		last uint64
+	}{
+		"another build or other files": {key + "x", last},
+		"no key":                       {"", last},
+		"ahead of the journal":         {key, last - 1},
+	} {
+		if snap, why, err := openSnapshot(cfg.State, c.key, c.last); snap != nil || why == "" || err != nil {
+			snap.close()
+			t.Errorf("%s: used (why %q, err %v)", name, why, err)
+		}
+	}
+	// A changed roster is another key.
+	writeFile(t, filepath.Join(f.dir, roster.RosterFile), mustRead(t, filepath.Join(f.dir, roster.RosterFile))+"\n")
+	if snapshotKey(dataDigest(f.dir), overtime.DefaultConfig()) == key {
+		t.Error("the key does not change with the roster")
+	}
+	// A damaged engine state is found and the start replays the journal.
+	p := filepath.Join(cfg.State, SnapshotFile)
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, b[:len(b)-10], 0o600); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, filepath.Join(f.dir, roster.RosterFile), mustRead(t, filepath.Join(f.dir, roster.RosterFile))[:len(mustRead(t, filepath.Join(f.dir, roster.RosterFile)))-1])
+	s, err = New(cfg, testLog(t), time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if s.restored {
+		t.Fatal("restored from a truncated snapshot")
+	}
+}
+
+func mustRead(t *testing.T, p string) string {
+	t.Helper()
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
