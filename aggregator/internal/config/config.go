@@ -63,9 +63,9 @@ type Config struct {
 	IngestRate  float64 // MQTT messages per second per gateway before they are deferred; 0: no limit
 	IngestBurst int     // messages a gateway may send at once above the rate
 
-	DayStartMin int           // the work day starts this many minutes after midnight JST
-	Debounce    time.Duration // taps of one card closer than this count once
-	ReloadEvery time.Duration // how often the reference files are checked for changes
+	DayStartMin   int           // the work day starts this many minutes after midnight JST
+	Debounce      time.Duration // taps of one card closer than this count once
+	ReloadEvery   time.Duration // how often the reference files are checked for changes
 	SnapshotEvery time.Duration // how often the engine snapshot is written (0: only at shutdown)
 
 	LogLevel    string
