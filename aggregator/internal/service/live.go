@@ -172,9 +172,6 @@ func (l *Live) Build(data *roster.Data, events Events, now time.Time, journaled 
 			return 0, fmt.Errorf("%w: %w", errSnapshot, err)
 		}
 		from = snap.Seq
-		for _, a := range snap.open {
-			fold(fromJournal, a)
-		}
 	} else if staff := data.Len(); staff > 0 && sizeHint > 0 {
 		per := sizeHint/staff + 8
 		e.Reserve(per, per/2+8)
@@ -183,7 +180,10 @@ func (l *Live) Build(data *roster.Data, events Events, now time.Time, journaled 
 	// is read from the final state instead (see raisedFromState).
 	discard := func() { e.DrainChanges(func(*overtime.Changes, *overtime.Engine, *roster.Data) {}) }
 	var alertsFn func(journal.Alert)
-	if journaled {
+	var tail []journal.Alert // alerts after a snapshot: folded over its raised set, once decoded
+	if journaled && snap != nil {
+		alertsFn = func(a journal.Alert) { tail = append(tail, a) }
+	} else if journaled {
 		alertsFn = func(a journal.Alert) { fold(fromJournal, a) }
 	}
 	// Start at today so that missing_punch is judged as live (incomplete
@@ -210,6 +210,18 @@ func (l *Live) Build(data *roster.Data, events Events, now time.Time, journaled 
 	e.View(func(core *overtime.Engine, data *roster.Data) {
 		want = raisedFromState(core, data, l.cfg, today, now)
 	})
+	if snap != nil {
+		open, err := snap.raised()
+		if err != nil {
+			return n, fmt.Errorf("%w: %w", errSnapshot, err)
+		}
+		for _, a := range open {
+			fold(fromJournal, a)
+		}
+		for _, a := range tail {
+			fold(fromJournal, a)
+		}
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if journaled {

@@ -49,8 +49,18 @@ type snapshotHeader struct {
 type snapshot struct {
 	snapshotHeader
 	open  []journal.Alert
+	opens chan error // the raised set's decoding, done while the engine's state is read
 	state io.Reader
 	f     *os.File
+}
+
+// raised waits for the raised set.
+func (s *snapshot) raised() ([]journal.Alert, error) {
+	if err, ok := <-s.opens; ok {
+		s.opens <- err // close may call it again
+		return nil, err
+	}
+	return s.open, nil
 }
 
 // snapshotKey names what a snapshot is valid for: this executable (the
@@ -134,9 +144,10 @@ func openSnapshot(dir, key string, last uint64) (s *snapshot, why string, err er
 	case h.Seq > last:
 		why = fmt.Sprintf("ahead of the journal (record %d, journal ends at %d)", h.Seq, last)
 	}
-	var open []journal.Alert
+	var table []string
+	var rec []byte
 	if why == "" {
-		if open, err = readAlerts(br, h.Open); err != nil {
+		if table, rec, err = readAlertSection(br); err != nil {
 			why = "unreadable raised set: " + err.Error()
 		}
 	}
@@ -144,11 +155,21 @@ func openSnapshot(dir, key string, last uint64) (s *snapshot, why string, err er
 		f.Close()
 		return nil, why, nil
 	}
-	return &snapshot{snapshotHeader: h, open: open, state: br, f: f}, "", nil
+	snap := &snapshot{snapshotHeader: h, opens: make(chan error, 1), state: br, f: f}
+	go func() {
+		var err error
+		if snap.open, err = decodeAlerts(table, rec, h.Open); err != nil {
+			snap.opens <- fmt.Errorf("raised set: %w", err)
+			return
+		}
+		close(snap.opens)
+	}()
+	return snap, "", nil
 }
 
 func (s *snapshot) close() {
 	if s != nil {
+		s.raised() // the decoding is done
 		s.f.Close()
 	}
 }
@@ -342,33 +363,40 @@ func writeAlerts(w *bufio.Writer, alerts []journal.Alert) error {
 	return err
 }
 
-// readAlerts reads count alerts writeAlerts wrote.
-func readAlerts(r *bufio.Reader, count int) ([]journal.Alert, error) {
+// readAlertSection reads what writeAlerts wrote: the string table and the
+// records, to decode with decodeAlerts.
+func readAlertSection(r *bufio.Reader) ([]string, []byte, error) {
 	const maxLen = 1 << 30
 	n, err := binary.ReadUvarint(r)
 	if err != nil || n > maxLen {
-		return nil, fmt.Errorf("string table: %v", err)
+		return nil, nil, fmt.Errorf("string table: %v", err)
 	}
 	table := make([]string, n)
 	for i := range table {
 		l, err := binary.ReadUvarint(r)
 		if err != nil || l > maxLen {
-			return nil, fmt.Errorf("string %d: %v", i, err)
+			return nil, nil, fmt.Errorf("string %d: %v", i, err)
 		}
 		b := make([]byte, l)
 		if _, err := io.ReadFull(r, b); err != nil {
-			return nil, fmt.Errorf("string %d: %v", i, err)
+			return nil, nil, fmt.Errorf("string %d: %v", i, err)
 		}
 		table[i] = string(b)
 	}
 	l, err := binary.ReadUvarint(r)
 	if err != nil || l > maxLen {
-		return nil, fmt.Errorf("records: %v", err)
+		return nil, nil, fmt.Errorf("records: %v", err)
 	}
 	rec := make([]byte, l)
 	if _, err := io.ReadFull(r, rec); err != nil {
-		return nil, fmt.Errorf("records: %v", err)
+		return nil, nil, fmt.Errorf("records: %v", err)
 	}
+	return table, rec, nil
+}
+
+// decodeAlerts decodes count alerts of a section readAlertSection read.
+func decodeAlerts(table []string, rec []byte, count int) ([]journal.Alert, error) {
+	var err error
 	if count < 0 || count > len(rec) {
 		return nil, fmt.Errorf("%d alerts in %d bytes", count, len(rec))
 	}
