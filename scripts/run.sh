@@ -233,7 +233,7 @@ start_aggregator() {
 	fi
 	launch aggregator "$ROOT/bin/aggregator" serve \
 		-state "$RUN/aggregator" \
-		-influx-url "$INFLUX_URL" -influx-db timeclock \
+		-influx-url "$INFLUX_URL" -influx-db timeclock -influx-create-db \
 		-http-listen "$HTTP_LISTEN" -broker-listen "$MQTT_LISTEN" "${extra[@]}"
 	settle aggregator
 }

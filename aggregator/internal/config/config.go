@@ -122,7 +122,7 @@ func Parse(name string, args []string, getenv func(string) string, out io.Writer
 	fs.StringVar(&c.InfluxOrg, "influx-org", "", "InfluxDB 2.x organisation")
 	fs.StringVar(&c.InfluxBucket, "influx-bucket", "", "InfluxDB 2.x bucket")
 	fs.StringVar(&c.InfluxToken, "influx-token", "", "InfluxDB 2.x token")
-	fs.BoolVar(&c.InfluxCreateDB, "influx-create-db", true, "InfluxDB 1.8: create the database at start")
+	fs.BoolVar(&c.InfluxCreateDB, "influx-create-db", false, "InfluxDB 1.8: create the database at start (needs an InfluxDB user allowed to; deploy/influxdb/setup-influxdb.sh creates it for a locked-down server)")
 	fs.IntVar(&c.InfluxBatch, "influx-batch", 5000, "points per InfluxDB write")
 	fs.StringVar(&c.HTTPListen, "http-listen", "127.0.0.1:8080", "listen address of /healthz, /readyz, /metrics and the API")
 	fs.StringVar(&c.DebugListen, "debug-listen", "", "listen address of Go's profiler (/debug/pprof/), e.g. 127.0.0.1:6060; empty: off")

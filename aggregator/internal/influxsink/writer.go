@@ -109,6 +109,9 @@ func (w *Writer) Write(ctx context.Context, body []byte) error {
 		}
 		err = w.post(ctx, body)
 	}
+	if errors.Is(err, errMissingDB) && w.target.v1() && !w.target.CreateDatabase {
+		err = fmt.Errorf("%w: create it (deploy/influxdb/setup-influxdb.sh), or let the aggregator with -influx-create-db", err)
+	}
 	return err
 }
 
