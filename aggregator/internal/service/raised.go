@@ -1,6 +1,7 @@
 package service
 
 import (
+	"sync"
 	"time"
 
 	"timeclock/aggregator/internal/journal"
@@ -19,8 +20,33 @@ import (
 //     (raised once, never cleared);
 //   - the monthly rules: each month from the staff's first to last month
 //     with a recorded date, as the engine evaluates them.
+//
+// The staff are read in two halves at once (the engine is only read), as a
+// restart waits for it.
 func raisedFromState(core *overtime.Engine, data *roster.Data, cfg overtime.Config, today civil.Date,
 	now time.Time) map[string]journal.Alert {
+	n := data.Len()
+	if n < 32 {
+		return raisedOf(core, data, cfg, today, now, 0, n)
+	}
+	var other map[string]journal.Alert
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		other = raisedOf(core, data, cfg, today, now, n/2, n)
+	}()
+	out := raisedOf(core, data, cfg, today, now, 0, n/2)
+	wg.Wait()
+	for k, a := range other {
+		out[k] = a
+	}
+	return out
+}
+
+// raisedOf is raisedFromState of the staff [lo, hi).
+func raisedOf(core *overtime.Engine, data *roster.Data, cfg overtime.Config, today civil.Date,
+	now time.Time, lo, hi int) map[string]journal.Alert {
 	out := map[string]journal.Alert{}
 	add := func(s *roster.Staff, rule string, lvl overtime.Level, period string, value, threshold float64) {
 		a := journal.Alert{Staff: s.ID, Board: s.Board, School: s.School, Rule: rule, Level: lvl.String(), Raised: true,
@@ -29,7 +55,7 @@ func raisedFromState(core *overtime.Engine, data *roster.Data, cfg overtime.Conf
 	}
 	rules := core.Rules()
 	staff := data.Staff()
-	for si := range staff {
+	for si := lo; si < hi; si++ {
 		s := &staff[si]
 		first, last := civil.Month(-1), civil.Month(-1)
 		var prev overtime.DayResult

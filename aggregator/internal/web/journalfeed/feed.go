@@ -53,6 +53,7 @@ type Feed struct {
 	logger *slog.Logger
 
 	polling  sync.Mutex // one poll at a time (Run's, CatchUp's)
+	skipped  tapRing    // poll's: the latest tap records of a chunk no page watches
 	mu       sync.Mutex
 	last     uint64
 	gateways map[string]journal.Status
@@ -286,8 +287,19 @@ func (f *Feed) poll() error {
 		f.mu.Lock()
 		from := f.last
 		f.mu.Unlock()
+		f.mu.Lock()
+		// With no page watching, only the taps that stay in the ring of
+		// the latest are decoded: the others would be decoded for nobody.
+		quiet := len(f.subs) == 0
+		f.mu.Unlock()
 		var ups []web.Update
+		skipped := &f.skipped
+		skipped.reset()
 		last, err := f.log.Scan(from, scanChunk, func(seq uint64, kind journal.Kind, data []byte) error {
+			if quiet && kind == journal.KindTap {
+				skipped.keep(seq, data)
+				return nil
+			}
 			f.mu.Lock()
 			u, ok := f.fold(seq, kind, data)
 			f.mu.Unlock()
@@ -300,6 +312,7 @@ func (f *Feed) poll() error {
 			return err
 		}
 		f.mu.Lock()
+		skipped.each(func(seq uint64, data []byte) { f.fold(seq, journal.KindTap, data) })
 		f.last = last
 		f.publish(ups)
 		f.mu.Unlock()
@@ -434,4 +447,28 @@ func (f *Feed) Last() uint64 {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.last
+}
+
+// tapRing keeps copies of the last KeepTaps tap records of a scan, in
+// order, reusing its storage from poll to poll.
+type tapRing struct {
+	seq  [KeepTaps]uint64
+	data [KeepTaps][]byte
+	n    int // records kept so far (the ring holds the last min(n, KeepTaps))
+}
+
+func (r *tapRing) reset() { r.n = 0 }
+
+func (r *tapRing) keep(seq uint64, data []byte) {
+	i := r.n % KeepTaps
+	r.seq[i], r.data[i] = seq, append(r.data[i][:0], data...)
+	r.n++
+}
+
+func (r *tapRing) each(fn func(seq uint64, data []byte)) {
+	start := max(0, r.n-KeepTaps)
+	for k := start; k < r.n; k++ {
+		i := k % KeepTaps
+		fn(r.seq[i], r.data[i])
+	}
 }

@@ -221,3 +221,36 @@ func TestRunFollows(t *testing.T) {
 		t.Error("a subscription after the stop is open")
 	}
 }
+
+// With no page watching, a poll decodes only the taps that stay in the ring,
+// and the ring is the same as when every tap is decoded: the latest
+// KeepTaps, in order, across polls.
+func TestQuietPollKeepsTheLatestTaps(t *testing.T) {
+	j := openJournal(t)
+	f, err := New(j, quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Date(2026, 10, 30, 8, 0, 0, 0, civil.JST)
+	n := 0
+	for _, batch := range []int{30, KeepTaps + 77, 5} {
+		var recs []any
+		for range batch {
+			n++
+			recs = append(recs, tap(n, t0.Add(time.Duration(n)*time.Second)))
+		}
+		appendRecords(t, j, recs...)
+		if err := f.CatchUp(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	taps := f.RecentTaps()
+	if len(taps) != KeepTaps {
+		t.Fatalf("%d recent taps, want %d", len(taps), KeepTaps)
+	}
+	for i, u := range taps {
+		if want := tap(n-KeepTaps+1+i, t0).ID; u.Tap.ID != want {
+			t.Fatalf("recent tap %d is %s, want %s", i, u.Tap.ID, want)
+		}
+	}
+}
