@@ -41,9 +41,19 @@ func New(addr, dir string, log *slog.Logger) (*Broker, error) {
 		return nil, fmt.Errorf("broker: %w", err)
 	}
 	caps := mqtt.NewDefaultServerCapabilities()
-	// Queued taps must never expire: a gateway deleted them from its spool
-	// when the broker acknowledged them.
+	// Queued taps must never expire: a tap the broker acknowledged comes
+	// again only after the gateway's answer timeout.
 	caps.MaximumMessageExpiryInterval = 0
+	// The QoS 1 messages held for one client (sent and unacknowledged, or
+	// queued while it is away) are capped by the broker, and a message past
+	// the cap is dropped after the publisher had its PUBACK (logged "client
+	// store quota reached", counted in the broker's InflightDropped). The
+	// default, 8,192, is below what the aggregator holds while it commits a
+	// burst (a batch of up to 8,192 plus the deliveries queued behind it),
+	// so a burst lost taps until the gateways sent them again. 65,535 is the
+	// most MQTT packet ids allow; beyond that a backlog relies on the
+	// gateways' resend (docs/DEPLOY.md: an external Mosquitto for districts).
+	caps.MaximumInflight = 65535
 	// A tap or status is well under a kilobyte: a client sending a larger
 	// packet is disconnected before the broker stores it. (The ingest
 	// rejects payloads over ingest.MaxPayload, counted and kept.)

@@ -85,6 +85,46 @@ func TestQueuedMessagesSurviveRestart(t *testing.T) {
 	}
 }
 
+// A backlog larger than the broker's default per-client cap (8,192) is
+// queued for a persistent session and delivered whole: a burst of taps for
+// an aggregator that is away or busy committing is not dropped.
+func TestBacklogAboveTheDefaultCapIsKept(t *testing.T) {
+	if testing.Short() {
+		t.Skip("publishes 12,000 messages")
+	}
+	b, stop := start(t, t.TempDir())
+	defer stop()
+	sub := connect(t, b.URL(), "agg", false, nil)
+	if tok := sub.Subscribe("timeclock/v1/+/+/+/punch", 1, nil); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
+		t.Fatal(tok.Error())
+	}
+	sub.Disconnect(100)
+	pub := connect(t, b.URL(), "gw", true, nil)
+	const n = 12_000
+	var toks []paho.Token
+	for i := range n {
+		toks = append(toks, pub.Publish("timeclock/v1/b/s/g/punch", 1, false, fmt.Sprintf("tap-%d", i)))
+	}
+	for _, tok := range toks {
+		if !tok.WaitTimeout(30*time.Second) || tok.Error() != nil {
+			t.Fatal(tok.Error())
+		}
+	}
+	pub.Disconnect(100)
+	got := make(chan string, n)
+	c := connect(t, b.URL(), "agg", false, func(_ paho.Client, m paho.Message) { got <- string(m.Payload()) })
+	defer c.Disconnect(100)
+	seen := map[string]bool{}
+	for len(seen) < n {
+		select {
+		case p := <-got:
+			seen[p] = true
+		case <-time.After(30 * time.Second):
+			t.Fatalf("received %d of %d queued messages (dropped: %d)", len(seen), n, b.srv.Info.InflightDropped)
+		}
+	}
+}
+
 func TestListenError(t *testing.T) {
 	b, stop := start(t, t.TempDir())
 	defer stop()
