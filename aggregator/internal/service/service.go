@@ -60,9 +60,7 @@ type Service struct {
 	mqttURL  string
 	snapKey  string // what the engine was built on (see snapshotKey); writer or stopped only
 	restored bool   // the engine started from the snapshot
-	// the snapshot the engine started from, until the feed is made from it
-	restoredFeed *snapshot
-	ran          bool
+	ran      bool
 }
 
 // New opens the journal, loads the reference data, rebuilds the engine from
@@ -112,7 +110,8 @@ func New(cfg *config.Config, log *slog.Logger, now func() time.Time) (s *Service
 	s.live = NewLive(oc)
 	start := time.Now()
 	s.snapKey = snapshotKey(digest, oc)
-	if err := s.rebuild(data, now()); err != nil {
+	restoredFrom, err := s.rebuild(data, now())
+	if err != nil {
 		return nil, err
 	}
 	log.Info("engine rebuilt from the journal", "records", s.j.Last(), "staff", data.Len(),
@@ -158,9 +157,8 @@ func New(cfg *config.Config, log *slog.Logger, now func() time.Time) (s *Service
 	api.New(api.Deps{Engine: s.live.Engine, Open: s.live.Open, Journal: s.j, Submit: s.pipe.Submit, Auth: s.users,
 		Gateways: s.pipe.Gateways, Limits: s.pipe.Limits(), Now: now, DayStartMin: cfg.DayStartMin, Ready: s.ready,
 		InfluxLag: s.InfluxLag, Metrics: s.m, Log: log}).Register(s.mux)
-	if s.restoredFeed != nil {
-		s.feed, err = journalfeed.Restore(s.j, log, s.restoredFeed.Feed, s.restoredFeed.open)
-		s.restoredFeed = nil
+	if restoredFrom != nil {
+		s.feed, err = journalfeed.Restore(s.j, log, restoredFrom.Feed, restoredFrom.open)
 	} else {
 		s.feed, err = journalfeed.New(s.j, log)
 	}

@@ -48,19 +48,19 @@ type snapshotHeader struct {
 // journaled up to Seq, and the engine's state to read.
 type snapshot struct {
 	snapshotHeader
-	open  []journal.Alert
-	opens chan error // the raised set's decoding, done while the engine's state is read
-	state io.Reader
-	f     *os.File
+	// The raised set, decoded while the engine's state is read: open and
+	// openErr are set when decoded is closed.
+	open    []journal.Alert
+	openErr error
+	decoded chan struct{}
+	state   io.Reader
+	f       *os.File
 }
 
 // raised waits for the raised set.
 func (s *snapshot) raised() ([]journal.Alert, error) {
-	if err, ok := <-s.opens; ok {
-		s.opens <- err // close may call it again
-		return nil, err
-	}
-	return s.open, nil
+	<-s.decoded
+	return s.open, s.openErr
 }
 
 // snapshotKey names what a snapshot is valid for: this executable (the
@@ -118,8 +118,8 @@ func dataDigest(dir string) string {
 }
 
 // openSnapshot opens the snapshot in dir if it is valid for key and for
-// the journal (not ahead of it). ok false with a nil error: there is none
-// to use, with the reason.
+// the journal (not ahead of it). A nil snapshot with a nil error: there is
+// none to use, and why says why ("none": no file).
 func openSnapshot(dir, key string, last uint64) (s *snapshot, why string, err error) {
 	f, err := os.Open(filepath.Join(dir, SnapshotFile))
 	if errors.Is(err, os.ErrNotExist) {
@@ -155,14 +155,12 @@ func openSnapshot(dir, key string, last uint64) (s *snapshot, why string, err er
 		f.Close()
 		return nil, why, nil
 	}
-	snap := &snapshot{snapshotHeader: h, opens: make(chan error, 1), state: br, f: f}
+	snap := &snapshot{snapshotHeader: h, decoded: make(chan struct{}), state: br, f: f}
 	go func() {
-		var err error
-		if snap.open, err = decodeAlerts(table, rec, h.Open); err != nil {
-			snap.opens <- fmt.Errorf("raised set: %w", err)
-			return
+		defer close(snap.decoded)
+		if snap.open, snap.openErr = decodeAlerts(table, rec, h.Open); snap.openErr != nil {
+			snap.openErr = fmt.Errorf("raised set: %w", snap.openErr)
 		}
-		close(snap.opens)
 	}()
 	return snap, "", nil
 }
@@ -236,8 +234,10 @@ func syncDir(dir string) error {
 }
 
 // rebuild builds the engine at start: from the snapshot and the journal
-// after it when there is a valid one, else from the whole journal.
-func (s *Service) rebuild(data *roster.Data, now time.Time) error {
+// after it when there is a valid one, else from the whole journal. It
+// returns the snapshot it restored from (closed; its feed state and raised
+// set still readable), or nil.
+func (s *Service) rebuild(data *roster.Data, now time.Time) (*snapshot, error) {
 	hint := int(s.j.Count(journal.KindTap) + s.j.Count(journal.KindAdjustment))
 	snap, why, err := openSnapshot(s.cfg.State, s.snapKey, s.j.Last())
 	if err != nil {
@@ -253,19 +253,19 @@ func (s *Service) rebuild(data *roster.Data, now time.Time) error {
 			s.log.Info("engine restored from its snapshot", "snapshot_record", snap.Seq, "replayed", n,
 				"took", time.Since(start).Round(time.Millisecond))
 			s.m.Snapshots.WithLabelValues("restored").Inc()
-			s.restored, s.restoredFeed = true, snap
-			return nil
+			s.restored = true
+			return snap, nil
 		}
 		if !errors.Is(err, errSnapshot) {
-			return fmt.Errorf("rebuilding the engine from the journal: %w", err)
+			return nil, fmt.Errorf("rebuilding the engine from the journal: %w", err)
 		}
 		s.log.Warn("engine snapshot unreadable: replaying the whole journal", "err", err)
 		s.m.Snapshots.WithLabelValues("discarded").Inc()
 	}
 	if _, err := s.live.Build(data, s.events, now, true, hint, nil); err != nil {
-		return fmt.Errorf("rebuilding the engine from the journal: %w", err)
+		return nil, fmt.Errorf("rebuilding the engine from the journal: %w", err)
 	}
-	return nil
+	return nil, nil
 }
 
 // saveSnapshot writes the engine's state at the journal's last record. It
@@ -343,7 +343,11 @@ func writeAlerts(w *bufio.Writer, alerts []journal.Alert) error {
 		for _, s := range [...]string{a.Staff, a.Board, a.School, a.Rule, a.Level, a.Period} {
 			rec = binary.AppendUvarint(rec, id(s))
 		}
-		rec = append(rec, b2u(a.Raised))
+		raised := byte(0)
+		if a.Raised {
+			raised = 1
+		}
+		rec = append(rec, raised)
 		rec = binary.LittleEndian.AppendUint64(rec, math.Float64bits(a.Value))
 		rec = binary.LittleEndian.AppendUint64(rec, math.Float64bits(a.Threshold))
 		t, err := a.At.MarshalBinary()
@@ -437,11 +441,4 @@ func decodeAlerts(table []string, rec []byte, count int) ([]journal.Alert, error
 		return nil, fmt.Errorf("%d bytes after the last alert", len(rec))
 	}
 	return out, nil
-}
-
-func b2u(b bool) byte {
-	if b {
-		return 1
-	}
-	return 0
 }

@@ -53,7 +53,7 @@ type Feed struct {
 	logger *slog.Logger
 
 	polling  sync.Mutex // one poll at a time (Run's, CatchUp's)
-	skipped  tapRing    // poll's: the latest tap records of a chunk no page watches
+	skipped  tapRing    // the latest tap records of a scan no page watches (New's, poll's)
 	mu       sync.Mutex
 	last     uint64
 	gateways map[string]journal.Status
@@ -79,16 +79,11 @@ var (
 // what is appended afterwards.
 func New(log Log, logger *slog.Logger) (*Feed, error) {
 	f := newFeed(log, logger)
-	// The taps are decoded only for the last KeepTaps of them: remember
-	// where they are, then read them once the scan has found them.
-	var tapSeqs []uint64
+	// The taps are decoded only for the last KeepTaps of them.
+	f.skipped.reset()
 	last, err := log.Scan(0, 0, func(seq uint64, kind journal.Kind, data []byte) error {
 		if kind == journal.KindTap {
-			if len(tapSeqs) == KeepTaps {
-				copy(tapSeqs, tapSeqs[1:])
-				tapSeqs = tapSeqs[:KeepTaps-1]
-			}
-			tapSeqs = append(tapSeqs, seq)
+			f.skipped.keep(seq, data)
 			return nil
 		}
 		f.fold(seq, kind, data)
@@ -97,10 +92,8 @@ func New(log Log, logger *slog.Logger) (*Feed, error) {
 	if err != nil {
 		return nil, err
 	}
+	f.skipped.each(func(seq uint64, data []byte) { f.fold(seq, journal.KindTap, data) })
 	f.last = last
-	if err := f.readTaps(tapSeqs); err != nil {
-		return nil, err
-	}
 	return f, nil
 }
 
@@ -110,7 +103,7 @@ func newFeed(log Log, logger *slog.Logger) *Feed {
 }
 
 // readTaps folds the tap records seqs (ascending, up to f.last) into the
-// ring of latest taps.
+// ring of latest taps: a restored feed reads them back by number.
 func (f *Feed) readTaps(seqs []uint64) error {
 	if len(seqs) == 0 {
 		return nil
