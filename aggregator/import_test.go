@@ -108,3 +108,30 @@ func TestImportUsage(t *testing.T) {
 		})
 	}
 }
+
+// TestExportCommand exports what import journaled: the same events, once
+// each, in journal order, which import takes back as already journaled.
+func TestExportCommand(t *testing.T) {
+	data, state := dataDir(t), t.TempDir()
+	events := filepath.Join(t.TempDir(), "events.jsonl")
+	adj := `{"v":1,"type":"adjustment","id":"adj-1","staff":"T0001","date":"2026-04-01","kind":"offsite","minutes":60,` +
+		`"author":"principal-e01","reason":"引率","created":"2026-04-02T09:00:00+09:00"}`
+	lines := []string{tapLine(1, 1, "2026-04-01T07:40:00.123+09:00"), adj, tapLine(2, 1, "2026-04-01T19:10:00.500+09:00")}
+	in := strings.Join(append(lines, lines[0]), "\n") + "\n" // the first tap twice
+	os.WriteFile(events, []byte(in), 0o644)
+	if code, out, errOut := runCmd(t, "import", "-data", data, "-state", state, "-events", events); code != 0 {
+		t.Fatalf("import: exit %d\n%s%s", code, out, errOut)
+	}
+	out := filepath.Join(t.TempDir(), "out.jsonl")
+	code, _, errOut := runCmd(t, "export", "-state", state, "-out", out)
+	if code != 0 || !strings.Contains(errOut, "2 taps and 1 adjustments exported") {
+		t.Fatalf("export: exit %d\n%s", code, errOut)
+	}
+	got, _ := os.ReadFile(out)
+	if want := strings.Join(lines, "\n") + "\n"; string(got) != want {
+		t.Fatalf("exported\n%s\nwant\n%s", got, want)
+	}
+	if code, _, errOut := runCmd(t, "export", "-state", t.TempDir()); code != 1 || !strings.Contains(errOut, "no journal") {
+		t.Fatalf("export of no journal: exit %d\n%s", code, errOut)
+	}
+}

@@ -1,7 +1,7 @@
 // Command aggregator receives taps, journals them, computes working time and
 // overtime, writes InfluxDB series, serves the live page and API (serve),
 // produces the board's reports (report), imports past events into the
-// journal (import) and manages the users of the API and the page (users).
+// journal (import), writes them out again (export) and manages the users of the API and the page (users).
 package main
 
 import (
@@ -42,11 +42,11 @@ func exitCode(err error) int {
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return usageError{"usage: aggregator serve|report|import|users [flags] (see -h of each)"}
+		return usageError{"usage: aggregator serve|report|import|export|users [flags] (see -h of each)"}
 	}
 	switch args[0] {
 	case "-h", "--help", "help":
-		fmt.Fprintln(stdout, "usage: aggregator serve|report|import|users [flags]")
+		fmt.Fprintln(stdout, "usage: aggregator serve|report|import|export|users [flags]")
 		return nil
 	case "report":
 		return report.Main(args[1:], stdout, stderr)
@@ -56,6 +56,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return importEvents(ctx, args[1:], getenv, stdout, stderr)
 	case "users":
 		return users(args[1:], getenv, stdout, stderr)
+	case "export":
+		return exportEvents(args[1:], getenv, stdout, stderr)
 	}
 	return usageError{fmt.Sprintf("unknown subcommand %q", args[0])}
 }
