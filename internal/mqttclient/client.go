@@ -55,7 +55,7 @@ type Options struct {
 	WriteTimeout       time.Duration // default 30s
 	MinReconnectDelay  time.Duration // default 1s
 	MaxReconnectDelay  time.Duration // default 10s
-	MaxPacket          int           // largest packet accepted from the broker; default 16 MiB
+	MaxPacket          int           // largest packet read whole from the broker (a larger PUBLISH is cut); default 16 MiB
 	MaxInflight        int           // own QoS 1 messages awaiting PUBACK; default 20000
 	Will               *Will
 	Subscriptions      []mqttwire.Subscription
@@ -77,11 +77,15 @@ type Options struct {
 type Message struct {
 	Topic   string
 	Payload []byte
-	QoS     byte
-	Retain  bool
-	Dup     bool
-	gen     uint64 // the connection it came on
-	id      uint16
+	// Size is the payload's length as sent: more than len(Payload) for a
+	// message larger than Options.MaxPacket, of which only the start is
+	// kept (it is still delivered, to be answered and dropped).
+	Size   int
+	QoS    byte
+	Retain bool
+	Dup    bool
+	gen    uint64 // the connection it came on
+	id     uint16
 }
 
 // Errors of Publish.

@@ -331,6 +331,7 @@ func (s *session) read() error {
 	o := &s.c.opt
 	buf := make([]byte, 0, 64<<10)
 	topics := map[string]string{}
+	skip := 0 // bytes of an oversize message still to discard
 	for {
 		if len(buf) == cap(buf) {
 			nb := make([]byte, len(buf), 2*cap(buf))
@@ -345,6 +346,10 @@ func (s *session) read() error {
 				return fmt.Errorf("mqtt: read: %w", err)
 			}
 			return err
+		}
+		if skip > 0 {
+			d := min(skip, len(buf))
+			buf, skip = buf[:copy(buf, buf[d:])], skip-d
 		}
 		var batch []Message
 		var payloadBytes int
@@ -361,6 +366,7 @@ func (s *session) read() error {
 			}
 			off += k
 			if p.Type == mqttwire.PUBLISH {
+				skip = p.Skip // only the last packet of a read can be cut
 				pubs = append(pubs, p)
 				payloadBytes += len(p.Payload)
 				continue
@@ -385,7 +391,7 @@ func (s *session) read() error {
 					t = string(p.Topic)
 					topics[t] = t
 				}
-				batch[i] = Message{Topic: t, Payload: arena[start:len(arena):len(arena)], QoS: p.QoS(),
+				batch[i] = Message{Topic: t, Payload: arena[start:len(arena):len(arena)], Size: p.Size, QoS: p.QoS(),
 					Retain: p.Retain(), Dup: p.Dup(), gen: s.gen, id: p.PacketID}
 			}
 		}

@@ -50,6 +50,13 @@ type Packet struct {
 	// PUBLISH
 	Topic   []byte
 	Payload []byte
+	// Size is the payload's length as sent. For a PUBLISH longer than the
+	// bound given to Next, Payload is only the start of it and Skip is the
+	// number of its bytes after the ones Next took, which the reader must
+	// discard: one oversize message is answered and dropped, and does not
+	// end the connection (its redelivery would end the next one too).
+	Size int
+	Skip int
 	// CONNACK: session present and return code; SUBACK: the return codes.
 	SessionPresent bool
 	ReturnCode     byte
@@ -87,10 +94,10 @@ func Next(b []byte, max int) (p Packet, n int, err error) {
 			return p, 0, fmt.Errorf("%w: remaining length of more than 4 bytes", ErrMalformed)
 		}
 	}
-	if rem > max {
-		return p, 0, fmt.Errorf("%w: %d bytes (at most %d)", ErrTooLarge, rem, max)
-	}
 	head := 1 + k
+	if rem > max {
+		return oversize(b, head, rem, max)
+	}
 	if len(b) < head+rem {
 		return p, 0, nil
 	}
@@ -100,6 +107,31 @@ func Next(b []byte, max int) (p Packet, n int, err error) {
 		return p, 0, err
 	}
 	return p, head + rem, nil
+}
+
+// oversize decodes the start of a PUBLISH whose remaining length rem is
+// more than max: its topic, packet id and the part of its payload in b
+// (at most max bytes of it).
+func oversize(b []byte, head, rem, max int) (p Packet, n int, err error) {
+	if b[0]>>4 != PUBLISH {
+		return p, 0, fmt.Errorf("%w: %d bytes (at most %d)", ErrTooLarge, rem, max)
+	}
+	have := min(len(b)-head, rem)
+	idLen := 0
+	if (b[0]>>1)&3 > 0 {
+		idLen = 2
+	}
+	if have < 2 || have < 2+int(binary.BigEndian.Uint16(b[head:]))+idLen {
+		return p, 0, nil // the topic and packet id are still to come
+	}
+	p.Type, p.Flags = b[0]>>4, b[0]&15
+	if err := decodeBody(&p, b[head:head+have]); err != nil {
+		return p, 0, err
+	}
+	p.Size += rem - have
+	p.Skip = rem - have
+	p.Payload = p.Payload[:min(len(p.Payload), max)]
+	return p, head + have, nil
 }
 
 func decodeBody(p *Packet, body []byte) error {
@@ -125,7 +157,7 @@ func decodeBody(p *Packet, body []byte) error {
 			p.PacketID = binary.BigEndian.Uint16(rest)
 			rest = rest[2:]
 		}
-		p.Payload = rest
+		p.Payload, p.Size = rest, len(rest)
 	case CONNACK:
 		if len(body) != 2 {
 			return fmt.Errorf("%w: CONNACK of %d bytes", ErrMalformed, len(body))

@@ -86,8 +86,22 @@ func TestDecode(t *testing.T) {
 			t.Errorf("%s: %+v, want %+v", tt.name, p, tt.want)
 		}
 	}
-	if _, _, err := Next(AppendPublish(nil, "t", make([]byte, 100), 0, false, false, 0), 50); !errors.Is(err, ErrTooLarge) {
-		t.Errorf("a packet over the limit: %v", err)
+	if _, _, err := Next([]byte{0x90, 0x80, 0x01}, 50); !errors.Is(err, ErrTooLarge) {
+		t.Errorf("a SUBACK over the limit: %v", err)
+	}
+	// A PUBLISH over the limit: its topic, id and the start of its payload,
+	// and how much of it is still to come.
+	big := AppendPublish(nil, "t", bytes.Repeat([]byte("x"), 100), 1, false, false, 7)
+	if _, n, err := Next(big[:4], 50); n != 0 || err != nil {
+		t.Errorf("the start of a large PUBLISH without its packet id: n %d, %v", n, err)
+	}
+	p, n, err := Next(big[:30], 50)
+	if err != nil || n != 30 || string(p.Topic) != "t" || p.PacketID != 7 || p.Size != 100 || p.Skip != len(big)-30 ||
+		string(p.Payload) != strings.Repeat("x", 30-7) {
+		t.Errorf("a PUBLISH over the limit: %+v, n %d, %v", p, n, err)
+	}
+	if p, _, _ := Next(big, 1<<20); p.Size != 100 || p.Skip != 0 {
+		t.Errorf("a PUBLISH within the limit: size %d, skip %d", p.Size, p.Skip)
 	}
 	for code := byte(0); code < 7; code++ {
 		if err := ConnackError(code); (err == nil) != (code == 0) || (code > 0 && !strings.Contains(err.Error(), "refused")) {

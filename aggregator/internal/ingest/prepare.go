@@ -59,8 +59,8 @@ func (p *Pipeline) prepare(it *item) {
 		return
 	}
 	it.t = t
-	if len(msg.Payload) > MaxPayload {
-		it.reject("size", fmt.Sprintf("payload of %d bytes (at most %d)", len(msg.Payload), MaxPayload), false)
+	if size := max(msg.Src.Size, len(msg.Payload)); size > MaxPayload {
+		it.reject("size", fmt.Sprintf("payload of %d bytes (at most %d)", size, MaxPayload), false)
 		return
 	}
 	if t.Leaf == "status" {
