@@ -1,7 +1,6 @@
 package service
 
 import (
-	"context"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -16,13 +15,12 @@ import (
 	"time"
 
 	paho "github.com/eclipse/paho.mqtt.golang"
-	"golang.org/x/sync/errgroup"
 
 	"timeclock/aggregator/internal/auth"
 	"timeclock/aggregator/internal/config"
 	"timeclock/aggregator/internal/report"
+	"timeclock/aggregator/internal/web/webtest/harness"
 	"timeclock/internal/civil"
-	"timeclock/internal/daemontest"
 	"timeclock/internal/punch"
 )
 
@@ -80,9 +78,13 @@ func tap(i int, seq uint64, ts time.Time) punch.Tap {
 		Reader: "entrance", Card: card(i), Dir: punch.DirTap, TS: ts.In(civil.JST), Clock: punch.ClockSynced}
 }
 
-func topicOf(t punch.Tap) string {
-	return fmt.Sprintf("timeclock/v1/%s/%s/%s/punch", t.Board, t.School, t.Gateway)
-}
+// The helpers the service's tests share with webtest.
+var (
+	topicOf    = harness.TapTopic
+	eventually = harness.Eventually
+	mqttClient = harness.MQTTClient
+	publish    = harness.Publish
+)
 
 // workday returns a weekday at least a week and at most about six weeks
 // before now, so taps on it and the next days pass the future check.
@@ -98,13 +100,8 @@ func workday(now time.Time) civil.Date {
 // baseConfig is a configuration for a test service: state and HTTP in the
 // test's directories and ports, the embedded broker unless mqttURL is set.
 func baseConfig(t testing.TB, f fixture, mqttURL, influxURL string) *config.Config {
-	return &config.Config{
-		Data: f.dir, State: t.TempDir(), MQTTURL: mqttURL, MQTTClientID: "aggregator-test",
-		BrokerListen: "127.0.0.1:0", InfluxURL: influxURL, InfluxDB: dbName(influxURL), InfluxCreateDB: true,
-		InfluxBatch: 5000, HTTPListen: "127.0.0.1:0", DayStartMin: 240, Debounce: time.Minute,
-		ReloadEvery: time.Hour, LogLevel: "info", LogFormat: "text",
-		Tokens: []config.Token{{Role: "admin", Name: "ops", Secret: adminToken}},
-	}
+	admin := config.Token{Role: "admin", Name: "ops", Secret: adminToken}
+	return harness.Config(t, f.dir, mqttURL, influxURL, "timeclock", []config.Token{admin})
 }
 
 // usersFile writes a users file with one admin, ops, holding token.
@@ -115,26 +112,12 @@ func usersFile(t testing.TB, token string) string {
 	return path
 }
 
-func dbName(influxURL string) string {
-	if influxURL == "" {
-		return ""
-	}
-	return "timeclock"
-}
-
 // testLog writes the service's log to the test log when -v is given.
 func testLog(t testing.TB) *slog.Logger {
 	if !testing.Verbose() {
-		return slog.New(slog.NewTextHandler(io.Discard, nil))
+		return slog.New(slog.DiscardHandler)
 	}
-	return slog.New(slog.NewTextHandler(tWriter{t}, &slog.HandlerOptions{Level: slog.LevelInfo}))
-}
-
-type tWriter struct{ t testing.TB }
-
-func (w tWriter) Write(p []byte) (int, error) {
-	w.t.Log(strings.TrimRight(string(p), "\n"))
-	return len(p), nil
+	return harness.Log(t)
 }
 
 // running is a service started in the test process.
@@ -149,58 +132,13 @@ func start(t testing.TB, cfg *config.Config) *running {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	var g errgroup.Group
-	g.Go(func() error { return s.Run(ctx) })
-	var once sync.Once
-	r := &running{Service: s, stop: func() {
-		once.Do(func() {
-			cancel()
-			if err := g.Wait(); err != nil {
-				t.Errorf("service: %v", err)
-			}
-		})
-	}}
-	t.Cleanup(r.stop)
-	eventually(t, "the service is ready", func() (bool, string) {
-		st, body := get(t, "http://"+s.HTTPAddr()+"/readyz", "")
-		return st == http.StatusOK, body
-	})
-	return r
-}
-
-// eventually polls cond until it holds; the test fails with cond's last
-// message at the deadline of daemontest.WaitContext.
-func eventually(t testing.TB, what string, cond func() (bool, string)) {
-	t.Helper()
-	ctx := daemontest.WaitContext(t)
-	tick := time.NewTicker(50 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		ok, msg := cond()
-		if ok {
-			return
-		}
-		select {
-		case <-ctx.Done():
-			t.Fatalf("waiting for %s: %s", what, msg)
-		case <-tick.C:
-		}
-	}
+	return &running{Service: s, stop: harness.Start(t, s)}
 }
 
 func get(t testing.TB, url, token string) (int, string) {
-	req, _ := http.NewRequest(http.MethodGet, url, nil)
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return 0, err.Error()
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
+	t.Helper()
+	st, b := harness.Get(t, url, token)
+	return st, string(b)
 }
 
 func getJSON(t testing.TB, url string, v any) int {
@@ -212,20 +150,6 @@ func getJSON(t testing.TB, url string, v any) int {
 		}
 	}
 	return st
-}
-
-// mqttClient connects a test client (gateway or observer).
-func mqttClient(t testing.TB, url, id string) paho.Client {
-	t.Helper()
-	o := paho.NewClientOptions().AddBroker(url).SetClientID(id).SetCleanSession(true).SetAutoReconnect(true).
-		SetConnectRetry(true).SetConnectRetryInterval(100 * time.Millisecond).SetMaxReconnectInterval(time.Second)
-	c := paho.NewClient(o)
-	tok := c.Connect()
-	if !tok.WaitTimeout(30*time.Second) || tok.Error() != nil {
-		t.Fatalf("mqtt connect %s: %v", id, tok.Error())
-	}
-	t.Cleanup(func() { c.Disconnect(100) })
-	return c
 }
 
 // feedback collects the feedback messages by tap id.
@@ -267,20 +191,6 @@ func (f *feedback) count() (distinct, total int) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return len(f.got), f.n
-}
-
-// publish sends payloads with QoS 1 and waits for every PUBACK.
-func publish(t testing.TB, c paho.Client, topic string, payloads ...[]byte) {
-	t.Helper()
-	toks := make([]paho.Token, 0, len(payloads))
-	for _, p := range payloads {
-		toks = append(toks, c.Publish(topic, 1, false, p))
-	}
-	for _, tok := range toks {
-		if !tok.WaitTimeout(60*time.Second) || tok.Error() != nil {
-			t.Fatalf("publish: %v", tok.Error())
-		}
-	}
 }
 
 // matchesReport runs `aggregator report` over the months of taps on the

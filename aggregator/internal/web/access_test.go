@@ -162,12 +162,7 @@ func TestTokenInQuery(t *testing.T) {
 	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/board/nakatsu?month=2026-10" {
 		t.Fatalf("%d to %q, want 303 to the address without the token", resp.StatusCode, resp.Header.Get("Location"))
 	}
-	var c *http.Cookie
-	for _, x := range resp.Cookies() {
-		if x.Name == CookieName {
-			c = x
-		}
-	}
+	c := cookie(resp, CookieName)
 	if c == nil || c.Value != token(RoleBoard, "nakatsu") || !c.HttpOnly || c.SameSite != http.SameSiteStrictMode {
 		t.Fatalf("cookie %+v", c)
 	}

@@ -53,7 +53,8 @@ const (
 )
 
 // board is how much of board p sees: an admin everything, the board and
-// the principals of its schools its aggregates.
+// the principals of its schools its aggregates, and its published tables
+// (aggregates with small groups hidden).
 func (p Principal) board(data *roster.Data, board string) access {
 	switch p.Role {
 	case RoleAdmin:
@@ -96,22 +97,6 @@ func (p Principal) staff(data *roster.Data, si int) bool {
 		return s.School == p.Name
 	case RoleStaff:
 		return s.ID == p.Name
-	}
-	return false
-}
-
-// tables reports whether p may read board's published tables: they are
-// aggregates with small groups hidden, for the board, its principals and
-// an admin.
-func (p Principal) tables(data *roster.Data, board string) bool {
-	switch p.Role {
-	case RoleAdmin:
-		return true
-	case RoleBoard:
-		return p.Name == board
-	case RolePrincipal:
-		sc, ok := schoolOf(data, p.Name)
-		return ok && sc.Board == board
 	}
 	return false
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"timeclock/aggregator/internal/web/webtest"
+	"timeclock/aggregator/internal/web/webtest/harness"
 	"timeclock/internal/civil"
 	"timeclock/internal/daemontest"
 	"timeclock/internal/punch"
@@ -308,7 +309,7 @@ func publishStatuses(t *testing.T, a *webtest.Aggregator) {
 		a.PublishStatus(t, s.Board, s.School, s.Gateway, st)
 		n++
 	}
-	webtest.Eventually(t, "the gateways on the page", func() (bool, string) {
+	harness.Eventually(t, "the gateways on the page", func() (bool, string) {
 		_, body := a.Get(t, "/", a.Token("admin", "ops"))
 		got := strings.Count(string(body), "data-gateway=")
 		return got == n, fmt.Sprintf("%d of %d gateways shown", got, n)

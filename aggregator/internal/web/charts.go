@@ -191,3 +191,52 @@ func (d barData) SVG() template.HTML {
 	b.WriteString(`</svg>`)
 	return template.HTML(b.String())
 }
+
+// distChart draws the DOMAIN.md §6 buckets of a group.
+func distChart(p *Page, c cell) template.HTML {
+	if c.Hidden || c.Empty {
+		return ""
+	}
+	keys := [4]string{"b_lt45", "b_45_80", "b_80_100", "b_ge100"}
+	classes := [4]string{"ok", "warn", "high", "critical"}
+	ch := chart{Title: p.T("distribution"), Unit: "", Height: 220}
+	for i, n := range c.Buckets {
+		ch.Bars = append(ch.Bars, bar{Label: p.T(keys[i]), Value: float64(n), Text: strconv.Itoa(n), Class: classes[i]})
+	}
+	return ch.SVG()
+}
+
+// trendCharts draws a group's mean overtime (hours, with the 45 h line)
+// and share over 45 h for the months of tr.
+func trendCharts(p *Page, tr []trendPoint) (template.HTML, template.HTML) {
+	mean := chart{Title: p.T("mean_trend"), Unit: "h", Refs: []ref{{Value: 45, Label: p.T("ref45"), Class: "r45"}}}
+	share := chart{Title: p.T("share_trend"), Unit: "%"}
+	for _, t := range tr {
+		lab := p.ShortMonth(t.Month)
+		if t.Cell.Hidden || t.Cell.Empty {
+			mark := ""
+			if t.Cell.Hidden {
+				mark = "＊"
+			}
+			mean.Bars = append(mean.Bars, bar{Label: lab, Missing: true, Mark: mark})
+			share.Bars = append(share.Bars, bar{Label: lab, Missing: true, Mark: mark})
+			continue
+		}
+		mean.Bars = append(mean.Bars, bar{Label: lab, Value: t.Cell.MeanMin / 60, Text: t.Cell.Mean, Class: levelClass(t.Cell.MeanMin)})
+		share.Bars = append(share.Bars, bar{Label: lab, Value: t.Cell.SharePct, Text: t.Cell.Share})
+	}
+	return mean.SVG(), share.SVG()
+}
+
+// levelClass colours a month's overtime by the bounds it passes.
+func levelClass(min float64) string {
+	switch {
+	case min >= min100:
+		return "critical"
+	case min > min80:
+		return "high"
+	case min > min45:
+		return "warn"
+	}
+	return "ok"
+}

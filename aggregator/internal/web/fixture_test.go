@@ -125,6 +125,17 @@ func (f *fixture) get(path, role, name string, header ...string) (*http.Response
 	return resp, string(b)
 }
 
+// cookie returns the last cookie called name that resp sets, or nil.
+func cookie(resp *http.Response, name string) *http.Cookie {
+	var c *http.Cookie
+	for _, x := range resp.Cookies() {
+		if x.Name == name {
+			c = x
+		}
+	}
+	return c
+}
+
 var noRedirect = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 
 // staffOf returns the district's staff of a school.

@@ -8,12 +8,18 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"timeclock/internal/roster"
 )
 
 // Every text has both languages, and every key the templates and the code
-// ask for exists.
+// ask for exists, as do the names of every role, rule and row of the alerts
+// table.
 func TestDictionaryComplete(t *testing.T) {
-	for key := range dict[LangJA] {
+	for key, ja := range dict[LangJA] {
+		if ja == "" {
+			t.Errorf("key %q has no Japanese text", key)
+		}
 		if dict[LangEN][key] == "" && key != "of_month" {
 			t.Errorf("key %q has no English text", key)
 		}
@@ -60,11 +66,22 @@ func TestDictionaryComplete(t *testing.T) {
 			t.Errorf("%s uses key %q, which has no text", where, key)
 		}
 	}
-	for _, names := range []map[string][2]string{roleNames, typeNames, ruleNames} {
-		for k, n := range names {
-			if n[0] == "" || n[1] == "" {
-				t.Errorf("%q lacks a name", k)
-			}
+	named := []string{}
+	for _, role := range roster.Roles {
+		named = append(named, "role."+string(role))
+	}
+	for _, st := range roster.SchoolTypes {
+		named = append(named, "type."+string(st))
+	}
+	for _, g := range alertGroups {
+		named = append(named, "group."+g.Key)
+		for _, rule := range g.Rules {
+			named = append(named, "rule."+rule)
+		}
+	}
+	for _, key := range named {
+		if dict[LangJA][key] == "" || dict[LangEN][key] == "" {
+			t.Errorf("%q lacks a name", key)
 		}
 	}
 }
@@ -77,12 +94,7 @@ func TestLanguageSwitch(t *testing.T) {
 	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/board/nakatsu?month=2026-10" {
 		t.Fatalf("%d to %q", resp.StatusCode, resp.Header.Get("Location"))
 	}
-	var lang *http.Cookie
-	for _, c := range resp.Cookies() {
-		if c.Name == LangCookie {
-			lang = c
-		}
-	}
+	lang := cookie(resp, LangCookie)
 	if lang == nil || lang.Value != LangEN {
 		t.Fatalf("language cookie %v", lang)
 	}

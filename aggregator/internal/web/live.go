@@ -37,6 +37,30 @@ func scopeFrom(q url.Values) scope {
 	return scope{Board: q.Get("board"), School: q.Get("school"), Staff: q.Get("staff")}
 }
 
+// holds reports whether a live record of board, school and staff member
+// (empty for none) is in sc.
+func (sc scope) holds(board, school, staff string) bool {
+	return (sc.Board == "" || board == sc.Board) && (sc.School == "" || school == sc.School) &&
+		(sc.Staff == "" || staff == sc.Staff)
+}
+
+// follows reports whether user sees a live record of board, school and
+// staff member (empty for none): an admin all, a board its own, a
+// principal their school's, a staff member their own.
+func (p Principal) follows(board, school, staff string) bool {
+	switch p.Role {
+	case RoleAdmin:
+		return true
+	case RoleBoard:
+		return board == p.Name
+	case RolePrincipal:
+		return school == p.Name
+	case RoleStaff:
+		return staff != "" && staff == p.Name
+	}
+	return false
+}
+
 // allowed reports whether user may follow sc.
 func (sc scope) allowed(user Principal, data *roster.Data) bool {
 	switch {
@@ -74,28 +98,12 @@ func tapFor(u Update, user Principal, data *roster.Data, sc scope, tr translator
 	}
 	si, known := data.StaffByCard(t.Card)
 	var s *roster.Staff
+	id := "" // an unknown card is nobody's
 	if known {
 		s = &data.Staff()[si]
+		id = s.ID
 	}
-	switch user.Role {
-	case RoleAdmin:
-	case RoleBoard:
-		if t.Board != user.Name {
-			return tapView{}, false
-		}
-	case RolePrincipal:
-		if t.School != user.Name {
-			return tapView{}, false
-		}
-	case RoleStaff:
-		if s == nil || s.ID != user.Name {
-			return tapView{}, false
-		}
-	default:
-		return tapView{}, false
-	}
-	if (sc.Board != "" && t.Board != sc.Board) || (sc.School != "" && t.School != sc.School) ||
-		(sc.Staff != "" && (s == nil || s.ID != sc.Staff)) {
+	if !user.follows(t.Board, t.School, id) || !sc.holds(t.Board, t.School, id) {
 		return tapView{}, false
 	}
 	ts := t.TS.In(civil.JST)
@@ -132,21 +140,10 @@ type readerView struct {
 	OK          bool
 }
 
+// gatewayVisible reports whether user sees gateway status st on a page of
+// scope sc: a gateway is no staff member's.
 func gatewayVisible(st *journal.Status, user Principal, sc scope) bool {
-	switch user.Role {
-	case RoleAdmin:
-	case RoleBoard:
-		if st.Board != user.Name {
-			return false
-		}
-	case RolePrincipal:
-		if st.School != user.Name {
-			return false
-		}
-	default:
-		return false
-	}
-	return (sc.Board == "" || st.Board == sc.Board) && (sc.School == "" || st.School == sc.School) && sc.Staff == ""
+	return user.follows(st.Board, st.School, "") && sc.holds(st.Board, st.School, "")
 }
 
 func gatewayFor(st journal.Status, tr translator) gatewayView {
@@ -284,24 +281,7 @@ func (h *Handler) send(w http.ResponseWriter, u Update, user Principal, sc scope
 	}
 }
 
+// alertVisible reports whether user sees alert a on a page of scope sc.
 func alertVisible(a *journal.Alert, user Principal, sc scope) bool {
-	switch user.Role {
-	case RoleAdmin:
-	case RoleBoard:
-		if a.Board != user.Name {
-			return false
-		}
-	case RolePrincipal:
-		if a.School != user.Name {
-			return false
-		}
-	case RoleStaff:
-		if a.Staff != user.Name {
-			return false
-		}
-	default:
-		return false
-	}
-	return (sc.Board == "" || a.Board == sc.Board) && (sc.School == "" || a.School == sc.School) &&
-		(sc.Staff == "" || a.Staff == sc.Staff)
+	return user.follows(a.Board, a.School, a.Staff) && sc.holds(a.Board, a.School, a.Staff)
 }

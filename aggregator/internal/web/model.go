@@ -86,15 +86,6 @@ func stat(m map[string]*overtime.GroupStats, k string) *overtime.GroupStats {
 	return g
 }
 
-func sortedKeys(m map[string]*overtime.GroupStats) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
-
 // roleOrder is the order of roles in tables: as the board's tables print them.
 var roleOrder = []string{"principal", "vice_principal", "office", "teacher", "other"}
 

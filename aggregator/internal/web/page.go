@@ -65,6 +65,15 @@ func (p *Page) MonthHref(m civil.Month) string {
 	return p.href(map[string]string{"month": m.String()})
 }
 
+// monthQuery keeps p's month on a link to another page: none for the
+// current month.
+func monthQuery(p *Page) string {
+	if p.IsCurrent() {
+		return ""
+	}
+	return "?month=" + p.Month.String()
+}
+
 // PrevHref and NextHref step the month.
 func (p *Page) PrevHref() string { return p.MonthHref(p.Month - 1) }
 
@@ -171,6 +180,13 @@ func (h *Handler) render(w http.ResponseWriter, status int, name string, p *Page
 	w.Write(buf.Bytes())
 }
 
+// coreView is the engine and roster a page is built from, under the
+// engine's read lock.
+type coreView struct {
+	core *overtime.Engine
+	data *roster.Data
+}
+
 // pageFunc fills a page; it returns the template and the status, or
 // status 403 / 404 for the error page.
 type pageFunc func(r *http.Request, p *Page, core *coreView) (string, int)
@@ -205,14 +221,11 @@ func (h *Handler) page(fn pageFunc) http.HandlerFunc {
 			http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 			return
 		}
-		l := lang(r)
-		today := h.today()
-		p := &Page{translator: translator{l}, Lang: l, User: user, Path: r.URL.Path, Today: today,
-			Month: today.Month(), query: q}
-		if m, err := civil.ParseMonth(q.Get("month")); err == nil && m <= today.Month() {
+		p := h.newPage(lang(r), r.URL.Path, q)
+		p.User, p.Who = user, user.Name
+		if m, err := civil.ParseMonth(q.Get("month")); err == nil && m <= p.Today.Month() {
 			p.Month = m
 		}
-		p.Who = user.Name
 		var name string
 		status := http.StatusOK
 		h.d.Engine.View(func(core *overtime.Engine, data *roster.Data) {
@@ -233,6 +246,12 @@ func (h *Handler) page(fn pageFunc) http.HandlerFunc {
 	}
 }
 
+// newPage is a page in language l at path with query, of the current month.
+func (h *Handler) newPage(l, path string, query url.Values) *Page {
+	today := h.today()
+	return &Page{translator: translator{l}, Lang: l, Path: path, Today: today, Month: today.Month(), query: query}
+}
+
 func (h *Handler) errorPage(w http.ResponseWriter, p *Page, status int) {
 	key := "not_found"
 	if status == http.StatusForbidden {
@@ -243,9 +262,7 @@ func (h *Handler) errorPage(w http.ResponseWriter, p *Page, status int) {
 }
 
 func (h *Handler) notFound(w http.ResponseWriter, r *http.Request) {
-	l := lang(r)
-	today := h.today()
-	p := &Page{translator: translator{l}, Lang: l, Path: r.URL.Path, Today: today, Month: today.Month(), query: url.Values{}}
+	p := h.newPage(lang(r), r.URL.Path, url.Values{})
 	if user, ok := h.d.Auth.Authenticate(r); ok {
 		p.User, p.Who = user, user.Name
 	}
@@ -298,9 +315,7 @@ type loginBody struct {
 }
 
 func (h *Handler) loginPage(w http.ResponseWriter, r *http.Request, l, next string, failed bool) {
-	today := h.today()
-	p := &Page{translator: translator{l}, Lang: l, Path: "/login", Today: today, Month: today.Month(),
-		query: url.Values{"next": {next}}}
+	p := h.newPage(l, "/login", url.Values{"next": {next}})
 	p.Title = p.T("login_title")
 	p.Body = loginBody{Next: safeNext(next), Failed: failed}
 	status := http.StatusOK

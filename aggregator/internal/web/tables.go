@@ -86,7 +86,7 @@ func (h *Handler) tables(w http.ResponseWriter, r *http.Request) {
 		switch {
 		case !boardExists(data, board):
 			status = http.StatusNotFound
-		case !user.tables(data, board):
+		case user.board(data, board) == accessNone:
 			status = http.StatusForbidden
 		default:
 			t := report.BuildFYTables(core, board, per.FY, per.From, per.To)

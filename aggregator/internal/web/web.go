@@ -19,6 +19,14 @@
 // New takes small interfaces (the engine, gateway statuses, the alert feed,
 // the tap feed, the authenticator), so the page is tested without the whole
 // service; package journalfeed implements the feeds from the journal.
+//
+// A page request goes through page.go (the credential, the language, the
+// month), then, under the engine's read lock, to the page's own file —
+// home.go, board.go, school.go, staff.go; group.go the figures a board's and
+// a school's month share, over model.go's groups, alerts.go and charts.go —
+// which fills the Body of the page's template, drawn in the frame of
+// templates/layout.html with the texts of i18n/<lang>.json. live.go adds the
+// taps and gateways and streams /events; tables.go serves the tables.
 package web
 
 import (

@@ -15,6 +15,7 @@ import (
 
 	"timeclock/aggregator/internal/journal"
 	"timeclock/aggregator/internal/web/webtest"
+	"timeclock/aggregator/internal/web/webtest/harness"
 	"timeclock/internal/civil"
 	"timeclock/internal/influxtest"
 	"timeclock/internal/overtime"
@@ -129,7 +130,7 @@ func (w *world) expand(q, timeFrom string) string {
 func (w *world) run(t *testing.T, key, q string, check func([]influxtest.Row) error) {
 	t.Helper()
 	var rows []influxtest.Row
-	webtest.Eventually(t, key, func() (bool, string) {
+	harness.Eventually(t, key, func() (bool, string) {
 		rows = w.db.Query(t, "timeclock", q)
 		if err := check(rows); err != nil {
 			return false, fmt.Sprintf("%v\nquery: %s\nrows: %v", err, q, head(rows))

@@ -7,20 +7,18 @@
 //
 // The history ends two days before today, so every tap is in the past for
 // the ingest's clock check whatever the hour; the same events are written to
-// DataDir/events.jsonl for `aggregator report`.
+// DataDir/events.jsonl for `aggregator report`. Its parts that do not
+// need the service are in package harness.
 package webtest
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -31,8 +29,8 @@ import (
 	"timeclock/aggregator/internal/config"
 	"timeclock/aggregator/internal/report"
 	"timeclock/aggregator/internal/service"
+	"timeclock/aggregator/internal/web/webtest/harness"
 	"timeclock/internal/civil"
-	"timeclock/internal/daemontest"
 	"timeclock/internal/mosquittotest"
 	"timeclock/internal/punch"
 	"timeclock/internal/simdata"
@@ -117,19 +115,11 @@ func Start(t testing.TB, o Options) *Aggregator {
 			}
 		}
 	}
-	cfg := &config.Config{
-		Data: a.DataDir, State: t.TempDir(), MQTTClientID: "aggregator-webtest", BrokerListen: "127.0.0.1:0",
-		InfluxURL: o.InfluxURL, InfluxCreateDB: true, InfluxBatch: 5000, HTTPListen: "127.0.0.1:0",
-		DayStartMin: 240, Debounce: time.Minute, ReloadEvery: time.Hour, LogLevel: "info", LogFormat: "text",
-		Tokens: a.tokens,
-	}
-	if o.InfluxURL != "" {
-		cfg.InfluxDB = o.InfluxDB
-	}
+	mqttURL := ""
 	if !o.EmbeddedBroker {
-		cfg.MQTTURL = mosquittotest.Start(t).URL()
+		mqttURL = mosquittotest.Start(t).URL()
 	}
-	a.start(t, cfg)
+	a.start(t, harness.Config(t, a.DataDir, mqttURL, o.InfluxURL, o.InfluxDB, a.tokens))
 	a.feed(t)
 	if o.InfluxURL != "" {
 		a.WaitInflux(t)
@@ -146,47 +136,13 @@ func cmp(v, def int) int {
 
 func (a *Aggregator) start(t testing.TB, cfg *config.Config) {
 	t.Helper()
-	s, err := service.New(cfg, testLog(t), time.Now)
+	s, err := service.New(cfg, harness.Log(t), time.Now)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	var g errgroup.Group
-	g.Go(func() error { return s.Run(ctx) })
-	t.Cleanup(func() {
-		cancel()
-		if err := g.Wait(); err != nil {
-			t.Errorf("aggregator: %v", err)
-		}
-	})
+	harness.Start(t, s)
 	a.Service, a.URL, a.MQTTURL = s, "http://"+s.HTTPAddr(), s.MQTTURL()
-	a.eventually(t, "the aggregator is ready", func() (bool, string) {
-		st, body := a.Get(t, "/readyz", "")
-		return st == http.StatusOK, string(body)
-	})
-	o := paho.NewClientOptions().AddBroker(a.MQTTURL).SetClientID("webtest-gateways").SetCleanSession(true).
-		SetAutoReconnect(true).SetConnectRetry(true).SetConnectRetryInterval(100 * time.Millisecond)
-	a.mqtt = paho.NewClient(o)
-	if tok := a.mqtt.Connect(); !tok.WaitTimeout(time.Minute) || tok.Error() != nil {
-		t.Fatalf("mqtt connect: %v", tok.Error())
-	}
-	t.Cleanup(func() { a.mqtt.Disconnect(100) })
-}
-
-// testLog writes the aggregator's warnings (everything with -v) to the test log.
-func testLog(t testing.TB) *slog.Logger {
-	level := slog.LevelWarn
-	if testing.Verbose() {
-		level = slog.LevelInfo
-	}
-	return slog.New(slog.NewTextHandler(tWriter{t}, &slog.HandlerOptions{Level: level}))
-}
-
-type tWriter struct{ t testing.TB }
-
-func (w tWriter) Write(p []byte) (int, error) {
-	w.t.Log(strings.TrimRight(string(p), "\n"))
-	return len(p), nil
+	a.mqtt = harness.MQTTClient(t, a.MQTTURL, "webtest-gateways")
 }
 
 // feed sends the history: the taps over MQTT, the adjustments to the API.
@@ -240,16 +196,7 @@ func (a *Aggregator) postAdjustment(adj punch.Adjustment) error {
 // waits for every PUBACK.
 func (a *Aggregator) Publish(t testing.TB, taps ...punch.Tap) {
 	t.Helper()
-	toks := make([]paho.Token, 0, len(taps))
-	for _, tp := range taps {
-		topic := fmt.Sprintf("timeclock/v1/%s/%s/%s/punch", tp.Board, tp.School, tp.Gateway)
-		toks = append(toks, a.mqtt.Publish(topic, 1, false, tp.AppendJSON(nil)))
-	}
-	for _, tok := range toks {
-		if !tok.WaitTimeout(2*time.Minute) || tok.Error() != nil {
-			t.Fatalf("publish: %v", tok.Error())
-		}
-	}
+	harness.PublishTaps(t, a.mqtt, taps...)
 }
 
 // PublishStatus publishes a gateway's retained status report.
@@ -298,7 +245,7 @@ func (a *Aggregator) JournalState(t testing.TB) Journal {
 // WaitJournal waits until the journal holds taps taps and adjs adjustments.
 func (a *Aggregator) WaitJournal(t testing.TB, taps, adjs int) {
 	t.Helper()
-	a.eventually(t, "the history journaled", func() (bool, string) {
+	harness.Eventually(t, "the history journaled", func() (bool, string) {
 		j := a.JournalState(t)
 		return j.Taps == uint64(taps) && j.Adjustments == uint64(adjs) && j.Rejected == 0,
 			fmt.Sprintf("journal %+v, want %d taps and %d adjustments, none rejected", j, taps, adjs)
@@ -308,7 +255,7 @@ func (a *Aggregator) WaitJournal(t testing.TB, taps, adjs int) {
 // WaitInflux waits until every journal record is written to InfluxDB.
 func (a *Aggregator) WaitInflux(t testing.TB) {
 	t.Helper()
-	a.eventually(t, "the series written", func() (bool, string) {
+	harness.Eventually(t, "the series written", func() (bool, string) {
 		j := a.JournalState(t)
 		return j.InfluxLag == 0, fmt.Sprintf("%d records not yet in InfluxDB", j.InfluxLag)
 	})
@@ -317,20 +264,7 @@ func (a *Aggregator) WaitInflux(t testing.TB) {
 // Get fetches path with a bearer token (none if empty).
 func (a *Aggregator) Get(t testing.TB, path, token string) (int, []byte) {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodGet, a.URL+path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return 0, []byte(err.Error())
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, b
+	return harness.Get(t, a.URL+path, token)
 }
 
 // Report runs `aggregator report` on the history for [from, to] and
@@ -353,31 +287,4 @@ func ReadFile(t testing.TB, path string) []byte {
 		t.Fatal(err)
 	}
 	return b
-}
-
-// eventually polls cond until it holds or the wait ends (daemontest's
-// WaitContext), failing with cond's last message.
-func (a *Aggregator) eventually(t testing.TB, what string, cond func() (bool, string)) {
-	t.Helper()
-	Eventually(t, what, cond)
-}
-
-// Eventually polls cond every 50 ms until it holds; at the deadline of
-// daemontest.WaitContext the test fails with cond's last message.
-func Eventually(t testing.TB, what string, cond func() (bool, string)) {
-	t.Helper()
-	ctx := daemontest.WaitContext(t)
-	tick := time.NewTicker(50 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		ok, msg := cond()
-		if ok {
-			return
-		}
-		select {
-		case <-ctx.Done():
-			t.Fatalf("waiting for %s: %s", what, msg)
-		case <-tick.C:
-		}
-	}
 }
