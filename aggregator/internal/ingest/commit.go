@@ -101,10 +101,17 @@ func (p *Pipeline) journalItem(w *journal.Writer, it *item, o *outcome, i int, n
 		return p.reject(w, it, o)
 	}
 	if !it.acked {
-		switch p.admit(it, now) {
-		case admitHeld, admitDeferred:
+		switch a, err := p.admit(w, it, now); {
+		case err != nil:
+			return err
+		case a == admitHeld || a == admitDeferred:
 			o.result = resDeferred
 			return nil
+		}
+	}
+	if it.held != 0 {
+		if err := w.Unhold(it.held); err != nil { // journaled in this commit
+			return err
 		}
 	}
 	switch it.kind {

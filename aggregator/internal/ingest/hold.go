@@ -1,8 +1,12 @@
 package ingest
 
 import (
+	"encoding/binary"
+	"errors"
 	"sync/atomic"
 	"time"
+
+	"timeclock/aggregator/internal/journal"
 )
 
 // Bounds of the taps held over their gateways' allowance: a tap held costs
@@ -13,7 +17,10 @@ const (
 )
 
 // holds are the taps deferred over their gateway's allowance, per gateway
-// in the order they came (commit stage only, but for the count).
+// in the order they came (commit stage only, but for the count). Each is
+// also kept in the journal file (journal.Writer.Hold) in the commit that
+// acknowledges it, and leaves it in the commit that journals it: a restart
+// takes the held taps back from there (restoreHeld).
 type holds struct {
 	perGateway int
 	q          map[Topic][]item // Leaf empty
@@ -32,15 +39,16 @@ func (h *holds) empty() bool { return h.n.Load() == 0 }
 // behind them, so that the gateway's taps are journaled in order.
 func (h *holds) has(t Topic) bool { return len(h.q[gatewayKey(t)]) > 0 }
 
-// push holds it unless the bounds are reached.
-func (h *holds) push(it *item) bool {
+// room reports whether a tap of t's gateway may be held.
+func (h *holds) room(t Topic) bool {
+	return h.n.Load() < holdTotal && len(h.q[gatewayKey(t)]) < h.perGateway
+}
+
+// push holds it.
+func (h *holds) push(it *item) {
 	k := gatewayKey(it.t)
-	if h.n.Load() >= holdTotal || len(h.q[k]) >= h.perGateway {
-		return false
-	}
 	h.q[k] = append(h.q[k], *it)
 	h.n.Add(1)
-	return true
 }
 
 // release takes the held taps their gateways have allowance for again, in
@@ -81,27 +89,79 @@ const (
 )
 
 // admit counts a message of a gateway topic against its allowance (commit
-// stage): on, held for later, or deferred to the gateway's resend.
-func (p *Pipeline) admit(it *item, now time.Time) int {
+// stage): on, held for later (in the journal file too, within w's commit),
+// or deferred to the gateway's resend.
+func (p *Pipeline) admit(w *journal.Writer, it *item, now time.Time) (int, error) {
 	t := it.t
 	punch := t.Leaf == "punch"
 	ok, warn := p.gw.admit(t, now, punch && p.hold.has(t))
 	if ok {
-		return admitOK
+		return admitOK, nil
 	}
 	p.m.Deferred.WithLabelValues(t.Leaf).Inc()
-	if punch && p.gw.lim.Rate > 0 && p.hold.push(it) {
+	if punch && p.gw.lim.Rate > 0 && p.hold.room(t) {
+		key, err := w.Hold(encodeHeld(&it.msg))
+		if err != nil {
+			return 0, err
+		}
+		it.held = key
+		p.hold.push(it)
 		if warn {
 			p.log.Warn("gateway over its rate: taps held, journaled and answered at the rate",
 				"board", t.Board, "school", t.School, "gateway", t.Gateway, "rate", p.gw.lim.Rate,
 				"burst", p.gw.lim.Burst, "held", p.hold.n.Load())
 		}
-		return admitHeld
+		return admitHeld, nil
 	}
 	if warn {
 		p.log.Warn("gateway over its rate: messages deferred (the gateway sends taps again)",
 			"board", t.Board, "school", t.School, "gateway", t.Gateway, "leaf", t.Leaf,
 			"rate", p.gw.lim.Rate, "burst", p.gw.lim.Burst)
 	}
-	return admitDeferred
+	return admitDeferred, nil
+}
+
+// encodeHeld is a held message as the journal keeps it: its topic, when it
+// was received, its payload.
+func encodeHeld(m *Message) []byte {
+	b := binary.AppendUvarint(nil, uint64(len(m.Topic)))
+	b = append(b, m.Topic...)
+	b = binary.AppendVarint(b, m.Received.UnixNano())
+	return append(b, m.Payload...)
+}
+
+var errHeldCorrupt = errors.New("ingest: a held message of the journal does not decode")
+
+func decodeHeld(b []byte) (Message, error) {
+	n, k := binary.Uvarint(b)
+	if k <= 0 || uint64(len(b)-k) < n {
+		return Message{}, errHeldCorrupt
+	}
+	topic, b := string(b[k:k+int(n)]), b[k+int(n):]
+	ns, k := binary.Varint(b)
+	if k <= 0 {
+		return Message{}, errHeldCorrupt
+	}
+	return Message{Topic: topic, Received: time.Unix(0, ns), Payload: append([]byte(nil), b[k:]...)}, nil
+}
+
+// restoreHeld takes back the taps held when the aggregator last stopped:
+// acknowledged then, journaled and answered now, at their gateways' rate.
+func (p *Pipeline) restoreHeld() error {
+	n, topics := 0, feedbackTopics{} // Deliver may be using p.topics
+	err := p.j.Held(func(key uint64, data []byte) error {
+		msg, err := decodeHeld(data)
+		if err != nil {
+			return err
+		}
+		it := item{msg: msg, acked: true, held: key}
+		p.prepare(&it, topics)
+		p.hold.push(&it) // beyond the bound if need be: they were taken
+		n++
+		return nil
+	})
+	if n > 0 {
+		p.log.Info("taps held over their gateways' rate taken back from the journal file", "held", n)
+	}
+	return err
 }

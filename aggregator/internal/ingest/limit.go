@@ -14,17 +14,20 @@ const MaxPayload = 8 << 10
 
 // Limits is the allowance of each gateway.
 //
-// Taps over the rate are deferred: acknowledged (so the broker's session is
-// not stalled by one gateway) and held in memory, in order, then journaled
-// and answered as the gateway's allowance refills (hold.go) — a flood or a
-// backlog beyond the burst is taken at Rate per second, and the other
-// gateways are not held back. The held taps are bounded; beyond the bound
-// (and after a restart, for the ones held) a deferred tap is neither
+// Taps over the rate are deferred: held, in order, in memory and in the
+// journal file (journal.Writer.Hold, in the commit before their
+// acknowledgement, so the broker's session is not stalled by one gateway),
+// then journaled and answered as the gateway's allowance refills (hold.go) —
+// a flood or a backlog beyond the burst is taken at Rate per second, the
+// other gateways are not held back, and a restart takes the held taps back
+// from the journal file. The held taps are bounded (holdPerGateway,
+// holdTotal); beyond the bound a deferred tap is acknowledged but neither
 // journaled nor answered, and the gateway, which keeps a tap in its spool
-// until an answer names it, sends it again after its answer timeout.
-// Nothing is dropped silently: every deferral is counted per gateway (API)
-// and in timeclock_ingest_deferred_total. A `rejected` answer would not do:
-// the gateway releases a tap on any answer.
+// until an answer names it, sends it again after its answer timeout (a
+// sender that does not must keep its rate). Nothing is dropped silently:
+// every deferral is counted per gateway (API) and in
+// timeclock_ingest_deferred_total. A `rejected` answer would not do: the
+// gateway releases a tap on any answer.
 type Limits struct {
 	Rate  float64 // punch messages per second per gateway; 0: no limit
 	Burst int     // messages at once above the rate (a backlog after an outage)

@@ -150,7 +150,7 @@ func (p *Pipeline) Deliver(ctx context.Context, msgs ...Message) {
 	}
 	for i := range msgs {
 		items[i].msg = msgs[i]
-		p.prepare(&items[i])
+		p.prepare(&items[i], p.topics)
 	}
 	select {
 	case p.in <- items:
@@ -196,6 +196,9 @@ const holdTick = 100 * time.Millisecond
 // returned: the engine may then hold events the journal lacks, so the
 // aggregator must stop and rebuild from the journal.
 func (p *Pipeline) Run(ctx context.Context) error {
+	if err := p.restoreHeld(); err != nil {
+		return err
+	}
 	answers := make(chan answerJob, 4)
 	answered := make(chan struct{})
 	go func() { defer close(answered); p.answerLoop(answers) }()

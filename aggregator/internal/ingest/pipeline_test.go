@@ -78,6 +78,7 @@ type harness struct {
 	pub   *recorder
 	clock *clock
 	m     *metrics.Metrics
+	stop  func()
 }
 
 func newHarness(t testing.TB, lim Limits) *harness {
@@ -92,17 +93,26 @@ func newHarness(t testing.TB, lim Limits) *harness {
 		t.Fatal(err)
 	}
 	h := &harness{j: j, pub: &recorder{}, clock: &clock{now: time.Date(2026, 6, 15, 19, 0, 0, 0, civil.JST)}, m: metrics.New()}
-	h.p = New(j, core{eng}, h.pub, []string{"nakatsu"}, lim, h.clock.Now, slog.New(slog.DiscardHandler), h.m)
+	h.start(t, core{eng}, lim)
+	return h
+}
+
+// start runs a new pipeline on h's journal until the test ends or h.stop.
+func (h *harness) start(t testing.TB, c Core, lim Limits) {
+	h.p = New(h.j, c, h.pub, []string{"nakatsu"}, lim, h.clock.Now, slog.New(slog.DiscardHandler), h.m)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- h.p.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Error(err)
-		}
-	})
-	return h
+	var once sync.Once
+	h.stop = func() {
+		once.Do(func() {
+			cancel()
+			if err := <-done; err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	t.Cleanup(h.stop)
 }
 
 // send delivers the messages and returns once each is acknowledged and
@@ -199,6 +209,40 @@ func TestRateHoldsAndTakesLater(t *testing.T) {
 	}
 	if s := h.stats("gw-a"); s.Messages != 5 {
 		t.Errorf("gw-a: %+v: a held tap counted as a message twice", s)
+	}
+}
+
+// Held taps are kept in the journal file: after a restart they are
+// journaled and answered at the rate, though the gateway sent nothing again.
+func TestHeldTapsSurviveARestart(t *testing.T) {
+	h := newHarness(t, Limits{Rate: 1, Burst: 2})
+	day := time.Date(2026, 6, 15, 7, 0, 0, 0, civil.JST)
+	var msgs []Message
+	for i := range 5 {
+		msgs = append(msgs, tapMsg("gw-a", uint64(i+1), 1, day.Add(time.Duration(i)*time.Hour)))
+	}
+	h.send(t, msgs...)
+	held := func() int {
+		n := 0
+		h.j.Held(func(uint64, []byte) error { n++; return nil })
+		return n
+	}
+	if got, n := h.j.Count(journal.KindTap), held(); got != 2 || n != 3 {
+		t.Fatalf("before the restart: %d journaled, %d held; want 2 and 3", got, n)
+	}
+	h.stop()
+	eng, err := engine.New(testRoster(t), overtime.DefaultConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.start(t, core{eng}, Limits{Rate: 1, Burst: 2})
+	// A new pipeline's allowance is full (2), then refills at 1 a second.
+	h.waitFor(t, "two held taps journaled", func() bool { return h.j.Count(journal.KindTap) == 4 })
+	h.clock.Advance(time.Second)
+	h.waitFor(t, "the last held tap journaled", func() bool { return h.j.Count(journal.KindTap) == 5 })
+	h.send(t)
+	if answered, n := h.answered(t), held(); len(answered) != 5 || n != 0 {
+		t.Errorf("after the restart: answered %v, %d still held; want all 5 answered, none held", answered, n)
 	}
 }
 

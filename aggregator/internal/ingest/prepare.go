@@ -26,7 +26,8 @@ type item struct {
 	rejectKind, reason string
 	answerable         bool // a rejection answered to the gateway (its payload names a tap id)
 	fbTopic            string
-	acked              bool // acknowledged already (a held tap, released)
+	acked              bool   // acknowledged already (a held tap, released)
+	held               uint64 // its key among the journal's held messages (0: not held)
 }
 
 // feedbackTopics caches the feedback topic of each punch topic (prepare
@@ -46,8 +47,8 @@ func (f feedbackTopics) of(punchTopic string, t Topic) string {
 }
 
 // prepare parses and checks a message: everything that needs neither the
-// journal nor the engine.
-func (p *Pipeline) prepare(it *item) {
+// journal nor the engine. topics is the caller's cache.
+func (p *Pipeline) prepare(it *item, topics feedbackTopics) {
 	msg := &it.msg
 	t, ok := ParseTopic(msg.Topic)
 	if !ok {
@@ -72,7 +73,7 @@ func (p *Pipeline) prepare(it *item) {
 		it.kind, it.status = kindStatus, st
 		return
 	}
-	it.fbTopic = p.topics.of(msg.Topic, t)
+	it.fbTopic = topics.of(msg.Topic, t)
 	if !p.boards[t.Board] {
 		it.reject("board", fmt.Sprintf("board %q is not served here", t.Board), true)
 		return

@@ -58,6 +58,7 @@ var (
 	bucketCursors  = []byte("cursors")  // sink name → seq of the last record it finished
 	bucketRejected = []byte("rejected") // rejected seq → encoded Rejected
 	bucketStats    = []byte("stats")    // kind byte → number of records of that kind
+	bucketHeld     = []byte("held")     // key → a message held over its gateway's allowance, until journaled
 )
 
 // maxKind bounds the kinds counted in the stats bucket.
@@ -116,7 +117,7 @@ func OpenTimeout(path string, lockTimeout time.Duration) (*Journal, error) {
 	}
 	j := &Journal{db: db, changed: make(chan struct{})}
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketLog, bucketIDs, bucketCursors, bucketRejected, bucketStats} {
+		for _, b := range [][]byte{bucketLog, bucketIDs, bucketCursors, bucketRejected, bucketStats, bucketHeld} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -251,6 +252,40 @@ func (w *Writer) Append(kind Kind, id string, data []byte) (seq uint64, dup bool
 		w.counts[kind]++
 	}
 	return seq, false, nil
+}
+
+// Hold keeps data, a message taken but not journaled yet (ingest holds the
+// taps of a gateway over its allowance), until Unhold; it returns its key,
+// in the order held. The message survives a restart: see Held.
+func (w *Writer) Hold(data []byte) (uint64, error) {
+	b := w.tx.Bucket(bucketHeld)
+	k, err := b.NextSequence()
+	if err == nil {
+		err = b.Put(binary.BigEndian.AppendUint64(nil, k), append([]byte(nil), data...))
+	}
+	if err != nil {
+		return 0, fmt.Errorf("journal: hold: %w", err)
+	}
+	return k, nil
+}
+
+// Unhold removes the message held with key (in the transaction that
+// journals it).
+func (w *Writer) Unhold(key uint64) error {
+	if err := w.tx.Bucket(bucketHeld).Delete(binary.BigEndian.AppendUint64(nil, key)); err != nil {
+		return fmt.Errorf("journal: unhold: %w", err)
+	}
+	return nil
+}
+
+// Held calls fn for every message held, in the order held; data is valid
+// only during the call.
+func (j *Journal) Held(fn func(key uint64, data []byte) error) error {
+	return j.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketHeld).ForEach(func(k, v []byte) error {
+			return fn(binary.BigEndian.Uint64(k), v)
+		})
+	})
 }
 
 // saveCounts adds the transaction's records per kind to the stats bucket.
