@@ -10,7 +10,7 @@ TESTFLAGS ?=
 export FUZZTIME TESTFLAGS GO
 
 .DEFAULT_GOAL := help
-.PHONY: help build cross deps test bench profile fuzz lint run clean
+.PHONY: help build cross deps test bench profile chaos fuzz lint run clean
 
 help: ## list the targets (this text)
 	@echo "usage: make TARGET"
@@ -33,6 +33,9 @@ bench: deps ## run the benchmarks; raw output to docs/bench/latest.txt
 
 profile: build ## pprof CPU, block and mutex profiles of serve under ../shared/bench/ours-peer.sh (N=50000) into out/profile
 	scripts/profile.sh
+
+chaos: deps ## the fault matrix of real processes into docs/RELIABILITY.md (CHAOS=-quick for outages of seconds)
+	scripts/chaos.sh $(CHAOS)
 
 fuzz: ## run every FuzzXxx target of the module for FUZZTIME (10s) each
 	scripts/fuzz.sh
