@@ -4,8 +4,8 @@
 # counted; the table goes to docs/RELIABILITY.md (with the date and the
 # machine) and the exit status is non-zero when a cell lost or doubled a tap.
 #
-#   scripts/chaos.sh                 the full size: outages of 10 minutes (about two hours)
-#   scripts/chaos.sh -quick          outages of seconds (a few minutes; CI runs it in make test)
+#   scripts/chaos.sh                 the full size: outages of 10 minutes per cell
+#   scripts/chaos.sh -quick          outages of seconds (about 2 minutes here; CI runs it in make test)
 #   scripts/chaos.sh -cells 'kill'   only the cells whose name matches
 #   scripts/chaos.sh -out FILE       write the table elsewhere
 set -euo pipefail

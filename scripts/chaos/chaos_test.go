@@ -6,7 +6,7 @@
 // on the journal's events. It prints a table and, with -chaos.out, writes it
 // as docs/RELIABILITY.md. The test fails when a cell loses or doubles a tap.
 //
-//	go test ./scripts/chaos -run Chaos -chaos quick   (CI: about three minutes)
+//	go test ./scripts/chaos -run Chaos -chaos quick   (CI; about two minutes on 2 cores)
 //	scripts/chaos.sh                                  (the full size: 10-minute outages)
 package chaos
 
@@ -180,7 +180,7 @@ down and the person taps again. That is the promise: a confirmed tap is never lo
 killed between writing a tap to its spool and confirming it sends it all the same, so **journaled** may exceed
 **accepted** by such taps.
 
-Re-run it: %[1]smake chaos%[1]s (the full size, outages of 10 minutes, about an hour and a half) or
+Re-run it: %[1]smake chaos%[1]s (the full size: 5 gateways, 6,000 taps each per cell, outages of 10 minutes) or
 %[1]sscripts/chaos.sh -quick%[1]s (outages of seconds; what CI runs, inside %[1]smake test%[1]s).
 
 Run of %[2]s on %[3]s (%[4]d CPUs, %[5]s/%[6]s), size %[7]s:
