@@ -1,6 +1,7 @@
 // Package broker runs the embedded MQTT broker of the aggregator's default
 // setup (mochi-mqtt): one TCP listener, sessions, subscriptions, retained and
-// queued messages kept in a pebble store on disk (synced writes), and no
+// queued messages kept in a pebble store on disk (not synced per message:
+// the gateways' spools are the truth), and no
 // expiry of queued messages, so a tap a gateway handed over survives a
 // restart of the aggregator and waits for it however long it is down.
 //
@@ -70,7 +71,12 @@ func New(addr, dir string, log *slog.Logger) (*Broker, error) {
 	}
 	err := srv.AddHook(new(pebble.Hook), &pebble.Options{
 		Path:    filepath.Join(dir, "pebble"),
-		Mode:    pebble.Sync, // a PUBACK to a gateway means the tap is on disk
+		// Not synced per message (a sync per message held the broker to a
+		// sixth of Mosquitto's rate): a crash may take the store's last
+		// writes, never a tap — the gateways' spools hold every tap until
+		// the aggregator's answer, which comes after the journal's fsync,
+		// and send the unanswered ones again.
+		Mode:    pebble.NoSync,
 		Options: &pebbledb.Options{Logger: pebbleLog{log.With("part", "broker-store")}},
 	})
 	if err != nil {
