@@ -44,10 +44,7 @@ func exportEvents(args []string, getenv func(string) string, stdout, stderr io.W
 	if _, err := os.Stat(path); err != nil {
 		return fmt.Errorf("no journal: %w", err)
 	}
-	j, err := journal.OpenTimeout(path, importLockTimeout)
-	if errors.Is(err, journal.ErrLocked) {
-		return fmt.Errorf("the journal %s is in use: stop the aggregator (systemctl stop timeclock-aggregator) to export", path)
-	}
+	j, err := openStopped(*state, "then export")
 	if err != nil {
 		return err
 	}

@@ -20,6 +20,17 @@ import (
 // let go of the journal.
 var importLockTimeout = time.Second
 
+// openStopped opens the journal in the state directory of a stopped
+// aggregator; a running one is named in the error with what to do then.
+func openStopped(state, then string) (*journal.Journal, error) {
+	path := filepath.Join(state, journal.FileName)
+	j, err := journal.OpenTimeout(path, importLockTimeout)
+	if errors.Is(err, journal.ErrLocked) {
+		return nil, fmt.Errorf("the journal %s is in use: stop the aggregator (systemctl stop timeclock-aggregator), %s", path, then)
+	}
+	return j, err
+}
+
 // importEvents appends an events file to the journal of a stopped
 // aggregator (package importer).
 func importEvents(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -66,11 +77,7 @@ func importEvents(ctx context.Context, args []string, getenv func(string) string
 		defer f.Close()
 		in, name = f, *events
 	}
-	path := filepath.Join(*state, journal.FileName)
-	j, err := journal.OpenTimeout(path, importLockTimeout)
-	if errors.Is(err, journal.ErrLocked) {
-		return fmt.Errorf("the journal %s is in use: stop the aggregator (systemctl stop timeclock-aggregator), import, then start it again", path)
-	}
+	j, err := openStopped(*state, "import, then start it again")
 	if err != nil {
 		return err
 	}

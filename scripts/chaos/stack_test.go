@@ -14,7 +14,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -604,8 +603,6 @@ var tokyo = func() *time.Location {
 	}
 	return l
 }()
-
-func itoa(n int) string { return strconv.Itoa(n) }
 
 func jsonUnmarshal(t *testing.T, b []byte, v any) {
 	if err := json.Unmarshal(b, v); err != nil {
