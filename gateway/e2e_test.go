@@ -31,17 +31,34 @@ func gatewayArgs(broker, gw, spoolDir, fifoPath string, extra ...string) []strin
 	}, extra...)
 }
 
+// e2eRun is a gateway process reading taps from a FIFO and publishing to a
+// real broker, with a fake aggregator answering behind it.
+type e2eRun struct {
+	broker *mosquittotest.Broker
+	acker  *acktest.Acker
+	in     *fifo
+	g      *gwProc
+}
+
+// startE2E starts the broker, the fake aggregator (paused: answering
+// nothing until told) and gateway gw with the flags of gatewayArgs and extra.
+func startE2E(t *testing.T, gw string, paused bool, extra ...string) *e2eRun {
+	t.Helper()
+	r := &e2eRun{broker: mosquittotest.Start(t), in: newFIFO(t)}
+	r.acker = acktest.Start(t, r.broker.URL(), e2eBoard)
+	r.acker.Pause(paused)
+	dir := t.TempDir()
+	r.g = startGateway(t, filepath.Join(dir, "gateway.log"),
+		gatewayArgs(r.broker.URL(), gw, filepath.Join(dir, "spool"), r.in.path, extra...)...)
+	return r
+}
+
 // TestBrokerOutageDuringBurst stops the broker in the middle of a burst of
 // taps and starts it again: every accepted tap reaches the aggregator, in
 // order, and leaves the spool.
 func TestBrokerOutageDuringBurst(t *testing.T) {
-	broker := mosquittotest.Start(t)
-	acker := acktest.Start(t, broker.URL(), e2eBoard)
-	in := newFIFO(t)
-	dir := t.TempDir()
-	g := startGateway(t, filepath.Join(dir, "gateway.log"),
-		gatewayArgs(broker.URL(), "gw-outage", filepath.Join(dir, "spool"), in.path)...)
-	ctx := g.ctx
+	r := startE2E(t, "gw-outage", false)
+	broker, acker, in, g, ctx := r.broker, r.acker, r.in, r.g, r.g.ctx
 
 	in.tap(t, 100)
 	if err := acker.WaitDistinct(ctx, 30); err != nil {
@@ -63,14 +80,8 @@ func TestBrokerOutageDuringBurst(t *testing.T) {
 // and starts it again on the same spool: every tap it had accepted is
 // delivered, and the new boot's ids differ from the old ones.
 func TestKill9MidBurst(t *testing.T) {
-	broker := mosquittotest.Start(t)
-	acker := acktest.Start(t, broker.URL(), e2eBoard)
-	acker.Pause(true) // nothing leaves the spool before the kill
-	in := newFIFO(t)
-	dir := t.TempDir()
-	g := startGateway(t, filepath.Join(dir, "gateway.log"),
-		gatewayArgs(broker.URL(), "gw-kill", filepath.Join(dir, "spool"), in.path)...)
-	ctx := g.ctx
+	r := startE2E(t, "gw-kill", true) // nothing leaves the spool before the kill
+	acker, in, g, ctx := r.acker, r.in, r.g, r.g.ctx
 
 	in.tap(t, 300)
 	g.waitAccepted(120)
@@ -107,14 +118,8 @@ func TestKill9MidBurst(t *testing.T) {
 // with the readers while running, offline after a clean stop, and offline by
 // the last will after SIGKILL. An unsynchronised clock marks the taps.
 func TestStatusAndLastWill(t *testing.T) {
-	broker := mosquittotest.Start(t)
-	acker := acktest.Start(t, broker.URL(), e2eBoard)
-	in := newFIFO(t)
-	dir := t.TempDir()
-	args := gatewayArgs(broker.URL(), "gw-status", filepath.Join(dir, "spool"), in.path,
-		"-clock-sync", "untrusted", "-unsynced-hold", "0s")
-	g := startGateway(t, filepath.Join(dir, "gateway.log"), args...)
-	ctx := g.ctx
+	r := startE2E(t, "gw-status", false, "-clock-sync", "untrusted", "-unsynced-hold", "0s")
+	broker, acker, in, g, ctx := r.broker, r.acker, r.in, r.g, r.g.ctx
 
 	st := waitStatus(t, ctx, broker, "gw-status", func(st punch.Status) bool {
 		return st.Online && st.Readers["entrance"] == punch.ReaderOK

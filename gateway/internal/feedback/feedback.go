@@ -54,10 +54,10 @@ type Output interface {
 }
 
 // Idler is an Output with a resting state (a screen): Idle is called once an
-// event has been shown for the hold time.
+// event has been shown for the hold time, with the latest Status event.
 type Idler interface {
 	Output
-	Idle(ctx context.Context) error
+	Idle(ctx context.Context, st Event) error
 }
 
 // Clock is the time source for patterns and holds; tests pass a fake.
@@ -144,8 +144,9 @@ func (m *Mux) Run(ctx context.Context) error {
 
 func (m *Mux) drive(ctx context.Context, l *lane) {
 	idler, _ := l.out.(Idler)
+	status := Event{Kind: Status, Online: true, Synced: true} // until the service tells
 	if idler != nil {
-		m.report(l.out, idler.Idle(ctx))
+		m.report(l.out, idler.Idle(ctx, status))
 	}
 	var idle <-chan time.Time
 	for {
@@ -154,12 +155,14 @@ func (m *Mux) drive(ctx context.Context, l *lane) {
 			return
 		case e := <-l.ch:
 			m.report(l.out, l.out.Show(ctx, e))
-			if idler != nil && e.Kind != Status {
+			if e.Kind == Status {
+				status = e
+			} else if idler != nil {
 				idle = m.clock.After(m.hold)
 			}
 		case <-idle:
 			idle = nil
-			m.report(l.out, idler.Idle(ctx))
+			m.report(l.out, idler.Idle(ctx, status))
 		}
 	}
 }

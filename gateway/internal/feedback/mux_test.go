@@ -3,6 +3,7 @@ package feedback
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
@@ -41,9 +42,10 @@ type recIdler struct {
 	*recOut
 }
 
-func (r recIdler) Idle(ctx context.Context) error {
+// Idle records "idle" with the status it was given.
+func (r recIdler) Idle(ctx context.Context, st Event) error {
 	r.mu.Lock()
-	r.shown = append(r.shown, "idle")
+	r.shown = append(r.shown, fmt.Sprintf("idle(%s online=%v synced=%v)", st.ID, st.Online, st.Synced))
 	r.mu.Unlock()
 	r.calls <- struct{}{}
 	return nil
@@ -87,7 +89,9 @@ func TestMuxDeliversAndIdles(t *testing.T) {
 	if got := strings.Join(plain.got(), " "); got != "a s" {
 		t.Errorf("plain output showed %q", got)
 	}
-	if got := strings.Join(idler.got(), " "); got != "idle a s idle" {
+	// The idle screen at start has the default status, the later one the latest.
+	want := "idle( online=true synced=true) a s idle(s online=false synced=false)"
+	if got := strings.Join(idler.got(), " "); got != want {
 		t.Errorf("idling output showed %q", got)
 	}
 	select {

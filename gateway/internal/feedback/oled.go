@@ -4,7 +4,6 @@ import (
 	"context"
 	"image"
 	"image/draw"
-	"sync"
 
 	"github.com/hajimehoshi/bitmapfont/v3"
 	"golang.org/x/image/font"
@@ -76,26 +75,15 @@ func scaleInto(dst *image1bit.VerticalLSB, src *image.Alpha, at image.Point, k i
 // OLED shows screens on a display.Drawer (an SSD1306 over I²C, or a fake).
 type OLED struct {
 	d display.Drawer
-
-	mu     sync.Mutex
-	status Event
 }
 
 // NewOLED returns an output drawing on d.
-func NewOLED(d display.Drawer) *OLED {
-	return &OLED{d: d, status: Event{Kind: Status, Online: true, Synced: true}}
-}
+func NewOLED(d display.Drawer) *OLED { return &OLED{d: d} }
 
 func (o *OLED) String() string { return "oled" }
 
-// Show draws the screen for e; a Status event only updates the idle screen.
+// Show draws the screen for e; a Status event waits for the idle screen.
 func (o *OLED) Show(ctx context.Context, e Event) error {
-	if e.Kind == Status {
-		o.mu.Lock()
-		o.status = e
-		o.mu.Unlock()
-		return nil
-	}
 	s, ok := ScreenFor(e)
 	if !ok {
 		return nil
@@ -103,13 +91,8 @@ func (o *OLED) Show(ctx context.Context, e Event) error {
 	return o.draw(s)
 }
 
-// Idle draws the resting screen with the latest status.
-func (o *OLED) Idle(ctx context.Context) error {
-	o.mu.Lock()
-	st := o.status
-	o.mu.Unlock()
-	return o.draw(IdleScreen(st))
-}
+// Idle draws the resting screen with the status st.
+func (o *OLED) Idle(ctx context.Context, st Event) error { return o.draw(IdleScreen(st)) }
 
 func (o *OLED) draw(s Screen) error {
 	r := o.d.Bounds()

@@ -9,6 +9,7 @@ import (
 	"image/png"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -47,7 +48,7 @@ var screens = []struct {
 func TestScreenFor(t *testing.T) {
 	for _, c := range screens {
 		got, ok := ScreenFor(c.e)
-		if !ok || got.Head != c.want.Head || !equalLines(got.Lines, c.want.Lines) {
+		if !ok || got.Head != c.want.Head || !slices.Equal(got.Lines, c.want.Lines) {
 			t.Errorf("%s: ScreenFor = %q %q, want %q %q", c.name, got.Head, got.Lines, c.want.Head, c.want.Lines)
 		}
 	}
@@ -69,22 +70,10 @@ func TestIdleScreen(t *testing.T) {
 		{Event{Online: false, Synced: false}, []string{"カードをかざす", "未接続 時計未同期"}},
 	}
 	for _, c := range cases {
-		if got := IdleScreen(c.st); !equalLines(got.Lines, c.want) {
+		if got := IdleScreen(c.st); !slices.Equal(got.Lines, c.want) {
 			t.Errorf("IdleScreen(%+v) = %q, want %q", c.st, got.Lines, c.want)
 		}
 	}
-}
-
-func equalLines(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // TestTextsFitTheScreen keeps every canned text within 128 pixels, the
@@ -159,7 +148,7 @@ func TestRenderGolden(t *testing.T) {
 	}
 }
 
-func TestOLEDIdleUsesLatestStatus(t *testing.T) {
+func TestOLEDIdleShowsStatus(t *testing.T) {
 	d := &displaytest.Drawer{Img: image.NewNRGBA(image.Rect(0, 0, 128, 64))}
 	o := NewOLED(d)
 	ctx := context.Background()
@@ -167,7 +156,7 @@ func TestOLEDIdleUsesLatestStatus(t *testing.T) {
 	if err := o.Show(ctx, st); err != nil {
 		t.Fatal(err)
 	}
-	if err := o.Idle(ctx); err != nil {
+	if err := o.Idle(ctx, st); err != nil {
 		t.Fatal(err)
 	}
 	want := Render(IdleScreen(st), d.Bounds())

@@ -2,6 +2,7 @@ package feedback
 
 import (
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -80,11 +81,7 @@ func IdleScreen(st Event) Screen {
 		warn = append(warn, "時計未同期")
 	}
 	if len(warn) > 0 {
-		line := warn[0]
-		for _, w := range warn[1:] {
-			line += " " + w
-		}
-		s.Lines = append(s.Lines, line)
+		s.Lines = append(s.Lines, strings.Join(warn, " "))
 	}
 	if st.HighWater || st.Queue > 0 && !st.Online {
 		s.Lines = append(s.Lines, fmt.Sprintf("送信待ち %d件", st.Queue))

@@ -156,17 +156,12 @@ func (c *Conn) SendTaps(taps []spool.Tap) (int, error) {
 
 // Payload is the tap event of FORMATS.md §2 for t.
 func (c *Conn) Payload(t spool.Tap) []byte {
-	return EncodeTap(c.opt.Board, c.opt.School, t)
-}
-
-// EncodeTap writes t as the tap event of FORMATS.md §2.
-func EncodeTap(board, school string, t spool.Tap) []byte {
 	clock := punch.ClockUnsynced
 	if t.Synced {
 		clock = punch.ClockSynced
 	}
 	return punch.Tap{
-		ID: t.ID.String(), Board: board, School: school, Gateway: t.ID.Gateway, Reader: t.Reader,
+		ID: t.ID.String(), Board: c.opt.Board, School: c.opt.School, Gateway: t.ID.Gateway, Reader: t.Reader,
 		Card: t.Card, Dir: punch.Dir(t.Dir), TS: t.Time, Clock: clock,
 	}.AppendJSON(make([]byte, 0, 256))
 }

@@ -98,19 +98,42 @@ func (r *rig) stop() {
 	r.sp.Close()
 }
 
-func (r *rig) tap(n int) {
-	for i := 0; i < n; i++ {
+// tap spools n taps made with the clock synchronised and kicks the publisher.
+func (r *rig) tap(n int) { r.spoolTaps(n, true) }
+
+// spoolTaps spools n taps, made with the clock synchronised or not, and
+// kicks the publisher.
+func (r *rig) spoolTaps(n int, synced bool) {
+	for range n {
 		if _, err := r.sp.Append(context.Background(), spool.Tap{Reader: "r", Card: "em4100:67003b51c6", Dir: "in",
-			Time: time.Now(), Synced: true}); err != nil {
+			Time: time.Now(), Synced: synced}); err != nil {
 			r.t.Fatal(err)
 		}
 	}
 	r.p.Kick()
 }
 
+// sendThenDrop spools two taps, lets them go out and drops the connection:
+// both are in flight, unanswered.
+func (r *rig) sendThenDrop() {
+	r.tap(2)
+	r.sent("before the drop", "1", "2")
+	r.w.set(false)
+}
+
 func (r *rig) ack(seqs ...int) {
 	for _, s := range seqs {
 		r.p.Ack(tapid.ID{Gateway: "gw", Boot: 1, Seq: uint64(s)})
+	}
+}
+
+// sent waits until the bubble is idle and checks what went out since the
+// last look: want, in that order.
+func (r *rig) sent(what string, want ...string) {
+	r.t.Helper()
+	synctest.Wait()
+	if got := r.w.take(); !slices.Equal(got, want) {
+		r.t.Fatalf("%s: sent %v, want %v", what, got, want)
 	}
 }
 
@@ -130,20 +153,11 @@ func TestWindowAndAcks(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		r := newRig(t, opts())
 		r.tap(5)
-		synctest.Wait()
-		if got := r.w.take(); !slices.Equal(got, seqs(1, 3)) {
-			t.Fatalf("sent %v, want the first window 1..3", got)
-		}
+		r.sent("the first window", seqs(1, 3)...)
 		r.ack(2) // out of order: frees one slot
-		synctest.Wait()
-		if got := r.w.take(); !slices.Equal(got, []string{"4"}) {
-			t.Fatalf("after ack of 2 sent %v, want 4", got)
-		}
+		r.sent("after ack of 2", "4")
 		r.ack(1, 3, 4)
-		synctest.Wait()
-		if got := r.w.take(); !slices.Equal(got, []string{"5"}) {
-			t.Fatalf("sent %v, want 5", got)
-		}
+		r.sent("after the acks of 1 3 4", "5")
 		r.ack(5, 5, 99) // a repeated answer and one for a tap long gone
 		synctest.Wait()
 		if r.sp.Depth() != 0 {
@@ -186,16 +200,11 @@ func TestRepublishBacksOff(t *testing.T) {
 func TestReconnectResendsInOrderBeforeNewTaps(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		r := newRig(t, opts())
-		r.tap(2)
-		synctest.Wait()
-		r.w.take()
-		r.w.set(false)
+		r.sendThenDrop()
 		r.tap(3) // arrives while down: nothing is sent
 		// Off the loop's minute ticks, so the reconnect is the only wake-up.
 		time.Sleep(time.Hour + 30*time.Second)
-		if got := r.w.take(); len(got) != 0 {
-			t.Fatalf("sent %v while disconnected", got)
-		}
+		r.sent("while disconnected")
 		r.w.mu.Lock()
 		polls := r.w.polls
 		r.w.mu.Unlock()
@@ -204,15 +213,9 @@ func TestReconnectResendsInOrderBeforeNewTaps(t *testing.T) {
 		}
 		r.w.set(true)
 		r.p.Reconnected()
-		synctest.Wait()
-		if got := r.w.take(); !slices.Equal(got, seqs(1, 3)) {
-			t.Fatalf("after reconnect sent %v, want the window 1..3 again in order", got)
-		}
+		r.sent("after reconnect, the window again in order", seqs(1, 3)...)
 		r.ack(1, 2, 3)
-		synctest.Wait()
-		if got := r.w.take(); !slices.Equal(got, seqs(4, 5)) {
-			t.Fatalf("then sent %v, want 4 5", got)
-		}
+		r.sent("then the new taps", seqs(4, 5)...)
 		r.stop()
 	})
 }
@@ -222,16 +225,10 @@ func TestReconnectResendsInOrderBeforeNewTaps(t *testing.T) {
 func TestNewSessionSeenBeforeReconnectSignal(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		r := newRig(t, opts())
-		r.tap(2)
-		synctest.Wait()
-		r.w.take()
-		r.w.set(false)
+		r.sendThenDrop()
 		r.w.set(true) // a new connection, no Reconnected yet
 		r.tap(1)
-		synctest.Wait()
-		if got := r.w.take(); !slices.Equal(got, seqs(1, 3)) {
-			t.Fatalf("on the new connection sent %v, want 1 2 again before 3", got)
-		}
+		r.sent("on the new connection, 1 2 again before 3", seqs(1, 3)...)
 		r.stop()
 	})
 }
@@ -269,26 +266,14 @@ func TestHoldKeepsOrder(t *testing.T) {
 		}
 		r := newRig(t, o)
 		r.tap(1)
-		if _, err := r.sp.Append(context.Background(), spool.Tap{Reader: "r", Card: "em4100:67003b51c6", Dir: "in",
-			Time: time.Now()}); err != nil {
-			t.Fatal(err)
-		}
+		r.spoolTaps(1, false)
 		r.tap(1)
-		synctest.Wait()
-		if got := r.w.take(); !slices.Equal(got, []string{"1"}) {
-			t.Fatalf("sent %v, want only 1 before the held tap", got)
-		}
+		r.sent("before the held tap", "1")
 		r.ack(1)
 		time.Sleep(29 * time.Second)
-		synctest.Wait()
-		if got := r.w.take(); len(got) != 0 {
-			t.Fatalf("sent %v during the hold", got)
-		}
+		r.sent("during the hold")
 		time.Sleep(time.Second)
-		synctest.Wait()
-		if got := r.w.take(); !slices.Equal(got, []string{"2", "3"}) {
-			t.Fatalf("after the hold sent %v, want 2 3", got)
-		}
+		r.sent("after the hold", "2", "3")
 		r.stop()
 	})
 }
@@ -296,13 +281,7 @@ func TestHoldKeepsOrder(t *testing.T) {
 func TestRewriteReachesWindowAndSpool(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		r := newRig(t, opts())
-		for range 2 {
-			if _, err := r.sp.Append(context.Background(), spool.Tap{Reader: "r", Card: "em4100:67003b51c6",
-				Dir: "in", Time: time.Now()}); err != nil {
-				t.Fatal(err)
-			}
-		}
-		r.p.Kick()
+		r.spoolTaps(2, false)
 		synctest.Wait()
 		shift := time.Hour
 		err := r.p.RewriteUnsynced(context.Background(), func(tp *spool.Tap) bool {

@@ -155,39 +155,3 @@ func (s *Service) correctLoop(ctx context.Context) error {
 		}
 	}
 }
-
-func (s *Service) setReader(name, state string) {
-	s.mu.Lock()
-	old := s.readers[name]
-	s.readers[name] = state
-	s.mu.Unlock()
-	if old != state {
-		s.log.Info("reader state", "reader", name, "state", state)
-		s.signalStatus()
-	}
-}
-
-// checkHighWater warns once when the backlog passes the mark, and again
-// only after it has fallen below 90% of it.
-func (s *Service) checkHighWater() {
-	d := s.sp.Depth()
-	s.mu.Lock()
-	was := s.high
-	switch {
-	case !was && d > s.cfg.HighWater:
-		s.high = true
-	case was && d < s.cfg.HighWater*9/10:
-		s.high = false
-	}
-	now := s.high
-	s.mu.Unlock()
-	if now != was {
-		if now {
-			s.log.Warn("spool above high-water mark; taps are kept, but the aggregator is not answering",
-				"spooled", d, "high_water", s.cfg.HighWater)
-		} else {
-			s.log.Info("spool back below high-water mark", "spooled", d)
-		}
-		s.signalStatus()
-	}
-}

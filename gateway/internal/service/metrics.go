@@ -5,10 +5,13 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"timeclock/internal/promdecl"
 )
 
 // metrics are the gateway's Prometheus series.
@@ -22,44 +25,38 @@ type metrics struct {
 
 func newMetrics(s *Service) *metrics {
 	m := &metrics{reg: prometheus.NewRegistry()}
-	ns := "timeclock_gateway_"
-	m.accepted = prometheus.NewCounter(prometheus.CounterOpts{Name: ns + "taps_accepted_total",
-		Help: "Taps fsynced in the spool and confirmed to the person."})
-	m.failed = prometheus.NewCounter(prometheus.CounterOpts{Name: ns + "taps_failed_total",
-		Help: "Card reads the spool could not record."})
-	m.debounced = prometheus.NewCounter(prometheus.CounterOpts{Name: ns + "reads_debounced_total",
-		Help: "Repeated reads of the same card at the same reader within the debounce time."})
-	m.latency = prometheus.NewHistogram(prometheus.HistogramOpts{Name: ns + "accept_seconds",
-		Help:    "From the card decoded to the local accepted feedback (spool fsync included).",
-		Buckets: []float64{.001, .002, .005, .01, .02, .05, .1, .2, .5, 1}})
+	promdecl.Register(m.reg, "timeclock_gateway_", m.declared(s)...)
+	return m
+}
+
+// declared are the series of m, of s.
+func (m *metrics) declared(s *Service) []promdecl.Metric {
 	st := &s.pub.Stats
-	counter := func(name, help string, f func() float64) prometheus.Collector {
-		return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: ns + name, Help: help}, f)
-	}
-	gauge := func(name, help string, f func() float64) prometheus.Collector {
-		return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: ns + name, Help: help}, f)
-	}
+	load := func(c *atomic.Uint64) func() float64 { return func() float64 { return float64(c.Load()) } }
 	b2f := func(b bool) float64 {
 		if b {
 			return 1
 		}
 		return 0
 	}
-	m.reg.MustRegister(m.accepted, m.failed, m.debounced, m.latency,
-		gauge("spool_depth", "Taps in the spool not yet acknowledged by the aggregator.",
-			func() float64 { return float64(s.sp.Depth()) }),
-		counter("spool_commits_total", "Fsynced spool commits.", func() float64 { return float64(s.sp.Commits()) }),
-		counter("published_total", "Taps published for the first time.", func() float64 { return float64(st.Published.Load()) }),
-		counter("republished_total", "Taps published again (timeout or reconnect).",
-			func() float64 { return float64(st.Republished.Load()) }),
-		counter("acked_total", "Taps acknowledged by the aggregator.", func() float64 { return float64(st.Acked.Load()) }),
-		counter("publish_errors_total", "Publishes the MQTT client refused.",
-			func() float64 { return float64(st.SendErrors.Load()) }),
-		gauge("clock_synced", "1 when the wall clock is synchronised.", func() float64 { return b2f(s.trust.Synced()) }),
-		counter("clock_jumps_total", "Jumps of the wall clock seen.", func() float64 { return float64(s.trust.Jumps()) }),
-		gauge("connected", "1 when connected to the broker.", func() float64 { return b2f(s.sender.Session() != 0) }),
-	)
-	return m
+	return []promdecl.Metric{
+		{Into: &m.accepted, Name: "taps_accepted_total", Help: "Taps fsynced in the spool and confirmed to the person."},
+		{Into: &m.failed, Name: "taps_failed_total", Help: "Card reads the spool could not record."},
+		{Into: &m.debounced, Name: "reads_debounced_total",
+			Help: "Repeated reads of the same card at the same reader within the debounce time."},
+		{Into: &m.latency, Name: "accept_seconds", Buckets: []float64{.001, .002, .005, .01, .02, .05, .1, .2, .5, 1},
+			Help: "From the card decoded to the local accepted feedback (spool fsync included)."},
+		{Name: "spool_depth", Help: "Taps in the spool not yet acknowledged by the aggregator.",
+			Gauge: func() float64 { return float64(s.sp.Depth()) }},
+		{Name: "spool_commits_total", Help: "Fsynced spool commits.", Counter: func() float64 { return float64(s.sp.Commits()) }},
+		{Name: "published_total", Help: "Taps published for the first time.", Counter: load(&st.Published)},
+		{Name: "republished_total", Help: "Taps published again (timeout or reconnect).", Counter: load(&st.Republished)},
+		{Name: "acked_total", Help: "Taps acknowledged by the aggregator.", Counter: load(&st.Acked)},
+		{Name: "publish_errors_total", Help: "Publishes the MQTT client refused.", Counter: load(&st.SendErrors)},
+		{Name: "clock_synced", Help: "1 when the wall clock is synchronised.", Gauge: func() float64 { return b2f(s.trust.Synced()) }},
+		{Name: "clock_jumps_total", Help: "Jumps of the wall clock seen.", Counter: func() float64 { return float64(s.trust.Jumps()) }},
+		{Name: "connected", Help: "1 when connected to the broker.", Gauge: func() float64 { return b2f(s.online()) }},
+	}
 }
 
 // serve answers /metrics on addr until ctx ends.

@@ -62,13 +62,11 @@ type Service struct {
 	sources map[string]Source
 	dirs    map[string]string
 	m       *metrics
+	gs      gwStatus // the status: readers, high water
 
 	mu       sync.Mutex
-	readers  map[string]string      // reader name → state
 	recent   map[tapid.ID]recentTap // accepted taps awaiting an answer on screen
 	lastCard map[string]lastRead    // reader → last read, for debounce
-	high     bool                   // spool above the high-water mark
-	changed  chan struct{}          // status changed: publish it now
 	syncs    chan clocktrust.Stamp  // the clock became synchronised
 }
 
@@ -103,15 +101,14 @@ func New(cfg *config.Config, parts Parts, log *slog.Logger) (*Service, error) {
 	s := &Service{
 		cfg: cfg, log: log, sp: sp, sources: parts.Sources,
 		dirs:     map[string]string{},
-		readers:  map[string]string{},
+		gs:       gwStatus{readers: map[string]string{}, changed: make(chan struct{}, 1)},
 		recent:   map[tapid.ID]recentTap{},
 		lastCard: map[string]lastRead{},
-		changed:  make(chan struct{}, 1),
 		syncs:    make(chan clocktrust.Stamp, 1),
 	}
 	for _, r := range cfg.Readers {
 		s.dirs[r.Name] = r.Dir
-		s.readers[r.Name] = "starting"
+		s.gs.readers[r.Name] = "starting"
 	}
 	mode := map[string]clocktrust.Mode{"kernel": clocktrust.ModeKernel, "assume": clocktrust.ModeAssume,
 		"untrusted": clocktrust.ModeUntrusted}[cfg.ClockSync]

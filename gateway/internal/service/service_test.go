@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"net/http"
 	"sync"
 	"testing"
 	"time"
@@ -12,6 +13,7 @@ import (
 	"timeclock/gateway/internal/config"
 	"timeclock/gateway/internal/feedback"
 	"timeclock/gateway/internal/spool"
+	"timeclock/internal/daemontest"
 	"timeclock/internal/punch"
 )
 
@@ -131,6 +133,18 @@ func (r *rig) next(t *testing.T, kind feedback.Kind) feedback.Event {
 	}
 }
 
+// stopShowingNothing stops the service and fails if it showed anything the
+// test has not taken.
+func (r *rig) stopShowingNothing(t *testing.T, what string) {
+	t.Helper()
+	r.stop()
+	select {
+	case e := <-r.shown:
+		t.Fatalf("%s: %+v", what, e)
+	default:
+	}
+}
+
 func TestAcceptThenAnswer(t *testing.T) {
 	r := newRig(t, "-clock-sync", "assume")
 	r.s.accept(Read{Reader: "entrance", Card: "felica:0123456789abcdef", At: time.Now()})
@@ -158,12 +172,7 @@ func TestAcceptThenAnswer(t *testing.T) {
 			t.Fatalf("spool depth %d after the answer", r.s.sp.Depth())
 		}
 	}
-	r.stop()
-	select {
-	case e := <-r.shown:
-		t.Fatalf("unexpected feedback %+v", e)
-	default:
-	}
+	r.stopShowingNothing(t, "unexpected feedback")
 }
 
 func TestLateAnswerIsNotShown(t *testing.T) {
@@ -171,12 +180,7 @@ func TestLateAnswerIsNotShown(t *testing.T) {
 	r.s.accept(Read{Reader: "entrance", Card: "em4100:67003b51c6"})
 	acc := r.next(t, feedback.Accepted)
 	r.s.onFeedback(punch.Feedback{ID: acc.ID, Result: punch.ResultUnknownCard, Level: punch.LevelOK})
-	r.stop()
-	select {
-	case e := <-r.shown:
-		t.Fatalf("answer shown after the answer window: %+v", e)
-	default:
-	}
+	r.stopShowingNothing(t, "answer shown after the answer window")
 }
 
 // TestUnsyncedTapsAreHeldAndCorrected taps while the clock is not
@@ -230,5 +234,41 @@ func TestHighWaterWarnsButAccepts(t *testing.T) {
 	}
 	if !r.logs.contains([]byte("spool above high-water mark")) {
 		t.Fatalf("no high-water warning")
+	}
+}
+
+// TestMetricsExposesEveryDeclared scrapes the gateway's /metrics: every
+// declared series is there with its help text.
+func TestMetricsExposesEveryDeclared(t *testing.T) {
+	addr := daemontest.Addr(daemontest.FreePort(t))
+	r := newRig(t, "-clock-sync", "assume", "-metrics", addr)
+	defer r.stop()
+	r.s.accept(Read{Reader: "entrance", Card: "felica:0123456789abcdef", At: time.Now()})
+	r.next(t, feedback.Accepted)
+	var body []byte
+	for deadline := time.Now().Add(10 * time.Second); body == nil; time.Sleep(10 * time.Millisecond) {
+		resp, err := http.Get("http://" + addr + "/metrics")
+		if err == nil {
+			body, err = io.ReadAll(resp.Body)
+			resp.Body.Close()
+		}
+		if err != nil && time.Now().After(deadline) {
+			t.Fatal(err)
+		}
+	}
+	decls := r.s.m.declared(r.s)
+	if len(decls) != 13 {
+		t.Errorf("%d series declared, want 13", len(decls))
+	}
+	for _, d := range decls {
+		if want := "# HELP timeclock_gateway_" + d.Name + " " + d.Help + "\n"; !bytes.Contains(body, []byte(want)) {
+			t.Errorf("/metrics lacks %q", want)
+		}
+	}
+	for _, want := range []string{"timeclock_gateway_taps_accepted_total 1", "timeclock_gateway_clock_synced 1",
+		"timeclock_gateway_connected 1", `timeclock_gateway_accept_seconds_bucket{le="1"} 1`} {
+		if !bytes.Contains(body, []byte(want)) {
+			t.Errorf("/metrics lacks %q", want)
+		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -40,18 +41,6 @@ func ids(t testing.TB, s *Spool) []string {
 	return out
 }
 
-func equal(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
-
 func TestIDsNeverRepeatAcrossBoots(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "spool.db")
 	ctx := context.Background()
@@ -72,12 +61,12 @@ func TestIDsNeverRepeatAcrossBoots(t *testing.T) {
 	}
 	want := []string{"gw-e01-a:1:000001", "gw-e01-a:1:000002", "gw-e01-a:2:000001", "gw-e01-a:2:000002",
 		"gw-e01-a:3:000001", "gw-e01-a:3:000002"}
-	if !equal(all, want) {
+	if !slices.Equal(all, want) {
 		t.Fatalf("ids %v, want %v", all, want)
 	}
 	s := open(t, path)
 	defer s.Close()
-	if got := ids(t, s); !equal(got, want) {
+	if got := ids(t, s); !slices.Equal(got, want) {
 		t.Fatalf("spooled %v, want %v", got, want)
 	}
 	if s.Depth() != 6 {
