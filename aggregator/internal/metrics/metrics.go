@@ -48,7 +48,7 @@ func (m *Metrics) declared() []promdecl.Metric {
 		{Into: &m.Rejected, Name: "timeclock_events_rejected_total", Label: "kind",
 			Help: "Rejected payloads by kind of fault."},
 		{Into: &m.Deferred, Name: "timeclock_ingest_deferred_total", Label: "leaf", Values: []string{"punch", "status"},
-			Help: "MQTT messages over their gateway's rate: acknowledged, neither journaled nor answered (a gateway sends an unanswered tap again), by topic leaf."},
+			Help: "MQTT messages over their gateway's rate, by topic leaf: held taps (kept in the journal file, journaled and answered at the rate) and, beyond the bound of held taps, messages acknowledged unanswered (a gateway sends an unanswered tap again)."},
 		{Into: &m.APIRefused, Name: "timeclock_http_refused_total", Label: "code",
 			Values: []string{"400", "401", "403", "413", "415", "422"},
 			Help:   "HTTP API requests refused, by status code (400 bad request, 401 no valid token, 403 role or scope, 413 too large, 415 not JSON, 422 invalid)."},
