@@ -50,17 +50,16 @@ type GPIO struct {
 func (g *GPIO) String() string { return "gpio" }
 
 // Show plays the pattern for e and returns when it has finished.
-func (g *GPIO) Show(ctx context.Context, e Event) error {
+func (g *GPIO) Show(ctx context.Context, e Event) (err error) {
 	beeps, led := pattern(e)
 	if len(beeps) == 0 && led == 0 {
 		return nil
 	}
-	var err error
 	if led > 0 && g.LED != nil {
 		if err = g.LED.Out(gpio.High); err != nil {
 			return err
 		}
-		defer func() {
+		defer func() { // the LED goes off, and a failure to is told
 			if e := g.LED.Out(gpio.Low); err == nil {
 				err = e
 			}
