@@ -70,7 +70,7 @@ func New(addr, dir string, log *slog.Logger) (*Broker, error) {
 		return nil, fmt.Errorf("broker: %w", err)
 	}
 	err := srv.AddHook(new(pebble.Hook), &pebble.Options{
-		Path:    filepath.Join(dir, "pebble"),
+		Path: filepath.Join(dir, "pebble"),
 		// Not synced per message (a sync per message held the broker to a
 		// sixth of Mosquitto's rate): a crash may take the store's last
 		// writes, never a tap — the gateways' spools hold every tap until
