@@ -11,6 +11,7 @@ import (
 
 	"timeclock/aggregator/internal/config"
 	"timeclock/aggregator/internal/journal"
+	"timeclock/internal/cli"
 )
 
 // exportEvents writes the taps and adjustments of a stopped aggregator's
@@ -35,10 +36,10 @@ func exportEvents(args []string, getenv func(string) string, stdout, stderr io.W
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
 		}
-		return usageError{err.Error()}
+		return cli.UsageError{Msg: err.Error()}
 	}
 	if fs.NArg() > 0 {
-		return usageError{fmt.Sprintf("export: unexpected argument %q (see -h)", fs.Arg(0))}
+		return cli.UsageError{Msg: fmt.Sprintf("export: unexpected argument %q (see -h)", fs.Arg(0))}
 	}
 	path := filepath.Join(*state, journal.FileName)
 	if _, err := os.Stat(path); err != nil {

@@ -13,6 +13,7 @@ import (
 	"timeclock/aggregator/internal/config"
 	"timeclock/aggregator/internal/importer"
 	"timeclock/aggregator/internal/journal"
+	"timeclock/internal/cli"
 	"timeclock/internal/roster"
 )
 
@@ -55,10 +56,10 @@ func importEvents(ctx context.Context, args []string, getenv func(string) string
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
 		}
-		return usageError{err.Error()}
+		return cli.UsageError{Msg: err.Error()}
 	}
 	if fs.NArg() > 0 || *events == "" {
-		return usageError{"import: -events FILE is required, and nothing else (see -h)"}
+		return cli.UsageError{Msg: "import: -events FILE is required, and nothing else (see -h)"}
 	}
 	d, errs := roster.LoadDir(*data)
 	for _, e := range errs {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"timeclock/aggregator/internal/journal"
+	"timeclock/internal/cli"
 )
 
 // dataDir writes reference data of two teachers of board nakatsu.
@@ -42,7 +43,7 @@ func runCmd(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	var out, errb bytes.Buffer
 	err := run(context.Background(), args, func(string) string { return "" }, &out, &errb)
 	if err != nil {
-		code = exitCode(err)
+		code = cli.ExitCode(err)
 		fmt.Fprintln(&errb, err)
 	}
 	return code, out.String(), errb.String()

@@ -6,17 +6,12 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 
 	"timeclock/aggregator/internal/report"
+	"timeclock/internal/cli"
 )
-
-// usageError marks an error caused by the command line (exit status 2).
-type usageError struct{ msg string }
-
-func (e usageError) Error() string { return e.msg }
 
 // exitError carries an exit status chosen by a subcommand.
 type exitError struct {
@@ -27,22 +22,11 @@ type exitError struct {
 func (e exitError) Error() string { return e.err.Error() }
 func (e exitError) Unwrap() error { return e.err }
 
-func exitCode(err error) int {
-	var ue usageError
-	var re report.UsageError
-	if errors.As(err, &ue) || errors.As(err, &re) {
-		return 2
-	}
-	var ee exitError
-	if errors.As(err, &ee) {
-		return ee.code
-	}
-	return 1
-}
+func (e exitError) ExitCode() int { return e.code } // see cli.ExitCode
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return usageError{"usage: aggregator serve|report|import|export|users [flags] (see -h of each)"}
+		return cli.UsageError{Msg: "usage: aggregator serve|report|import|export|users [flags] (see -h of each)"}
 	}
 	switch args[0] {
 	case "-h", "--help", "help":
@@ -59,5 +43,5 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "export":
 		return exportEvents(args[1:], getenv, stdout, stderr)
 	}
-	return usageError{fmt.Sprintf("unknown subcommand %q", args[0])}
+	return cli.UsageError{Msg: fmt.Sprintf("unknown subcommand %q", args[0])}
 }

@@ -2,27 +2,22 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"time"
 
 	"timeclock/aggregator/internal/auth"
 	"timeclock/aggregator/internal/config"
 	"timeclock/aggregator/internal/service"
+	"timeclock/internal/cli"
 	"timeclock/internal/roster"
 )
 
 // serve runs the live aggregator until ctx is done.
 func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	cfg, err := config.Parse("aggregator serve", args, getenv, stderr)
-	if errors.Is(err, flag.ErrHelp) {
-		return nil
-	}
 	if err != nil {
-		return usageError{err.Error()}
+		return cli.Usage(err) // nil for -h
 	}
 	if err := cfg.Validate(); err != nil {
 		return exitError{code: 2, err: fmt.Errorf("configuration: %w", err)}
@@ -30,7 +25,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if cfg.CheckConfig {
 		return checkConfig(cfg, stdout)
 	}
-	log := newLogger(cfg, stderr)
+	log := cli.NewLogger(cfg.LogLevel, cfg.LogFormat, stderr)
 	s, err := service.New(cfg, log, time.Now)
 	if err != nil {
 		return err
@@ -73,14 +68,4 @@ func orDefault(s, def string) string {
 		return def
 	}
 	return s
-}
-
-func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {
-	var level slog.Level
-	level.UnmarshalText([]byte(cfg.LogLevel))
-	opts := &slog.HandlerOptions{Level: level}
-	if cfg.LogFormat == "json" {
-		return slog.New(slog.NewJSONHandler(w, opts))
-	}
-	return slog.New(slog.NewTextHandler(w, opts))
 }

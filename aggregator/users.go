@@ -12,6 +12,7 @@ import (
 
 	"timeclock/aggregator/internal/auth"
 	"timeclock/aggregator/internal/config"
+	"timeclock/internal/cli"
 	"timeclock/internal/roster"
 )
 
@@ -26,7 +27,7 @@ The running aggregator re-reads FILE when it changes (within -reload-every, or a
 // users manages the users file of `serve -users`.
 func users(args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return usageError{usersUsage}
+		return cli.UsageError{Msg: usersUsage}
 	}
 	verb := args[0]
 	fs := flag.NewFlagSet("aggregator users "+verb, flag.ContinueOnError)
@@ -50,19 +51,19 @@ func users(args []string, getenv func(string) string, stdout, stderr io.Writer) 
 		fmt.Fprintln(stdout, usersUsage)
 		return nil
 	default:
-		return usageError{fmt.Sprintf("users: unknown action %q\n%s", verb, usersUsage)}
+		return cli.UsageError{Msg: fmt.Sprintf("users: unknown action %q\n%s", verb, usersUsage)}
 	}
 	if err := fs.Parse(args[1:]); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
 		}
-		return usageError{err.Error()}
+		return cli.UsageError{Msg: err.Error()}
 	}
 	if fs.NArg() > 0 {
-		return usageError{fmt.Sprintf("users %s: unexpected arguments %q", verb, fs.Args())}
+		return cli.UsageError{Msg: fmt.Sprintf("users %s: unexpected arguments %q", verb, fs.Args())}
 	}
 	if *file == "" {
-		return usageError{"users: -file is required (or TIMECLOCK_USERS)"}
+		return cli.UsageError{Msg: "users: -file is required (or TIMECLOCK_USERS)"}
 	}
 	list, err := auth.ReadUsers(*file)
 	if errors.Is(err, os.ErrNotExist) && verb == "add" {
@@ -95,7 +96,7 @@ func users(args []string, getenv func(string) string, stdout, stderr io.Writer) 
 
 func addUser(file string, list []auth.User, u auth.User, replace bool, data string, stdout, stderr io.Writer) error {
 	if err := u.Check(); err != nil {
-		return usageError{"users: " + err.Error()}
+		return cli.UsageError{Msg: "users: " + err.Error()}
 	}
 	if data != "" {
 		d, errs := roster.LoadDir(data)
@@ -103,7 +104,7 @@ func addUser(file string, list []auth.User, u auth.User, replace bool, data stri
 			return fmt.Errorf("users: the roster in %s: %w", data, errors.Join(errs...))
 		}
 		if !auth.OnRoster(u.Role, u.Scope, d) {
-			return usageError{fmt.Sprintf("users: scope %q of role %s is not on the roster in %s", u.Scope, u.Role, data)}
+			return cli.UsageError{Msg: fmt.Sprintf("users: scope %q of role %s is not on the roster in %s", u.Scope, u.Role, data)}
 		}
 	}
 	token, err := auth.NewToken()

@@ -6,18 +6,16 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strconv"
 	"strings"
 	"time"
 
 	"timeclock/firmware-sim/internal/scenario"
+	"timeclock/internal/cli"
 )
 
-// envPrefix starts the environment variables that stand in for flags.
-const envPrefix = "TIMECLOCK_SIM_"
-
 // parseFlags reads the command line, with TIMECLOCK_SIM_* variables for
-// flags not given (TIMECLOCK_SIM_READER holds reader specs separated by ;).
+// flags not given (-no-pacing from TIMECLOCK_SIM_NO_PACING;
+// TIMECLOCK_SIM_READER holds reader specs separated by ;).
 // It returns nil, nil for -h, after printing the usage on stdout.
 func parseFlags(args []string, getenv func(string) string, stdout io.Writer) (*config, error) {
 	cfg := &config{}
@@ -36,7 +34,7 @@ func parseFlags(args []string, getenv func(string) string, stdout io.Writer) (*c
 	fs.BoolVar(&cfg.noPacing, "no-pacing", false, "send bytes as fast as the ptys take them, not at line speed")
 	level := fs.String("log-level", "info", "debug, info, warn or error")
 	usage := func(err error) error {
-		return usageError{fmt.Sprintf("%v\n%s", err, usageText(fs))}
+		return cli.UsageError{Msg: fmt.Sprintf("%v\n%s", err, usageText(fs))}
 	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -48,8 +46,9 @@ func parseFlags(args []string, getenv func(string) string, stdout io.Writer) (*c
 	if fs.NArg() > 0 {
 		return nil, usage(fmt.Errorf("unexpected argument %q", fs.Arg(0)))
 	}
-	if err := fromEnv(fs, getenv); err != nil {
-		return nil, usage(err)
+	env := cli.Env{Prefix: "TIMECLOCK_SIM_", Getenv: getenv, ShowValue: true}
+	if errs := env.Apply(fs); len(errs) > 0 {
+		return nil, usage(errs[0])
 	}
 	if len(cfg.specs) == 0 {
 		return nil, usage(errors.New("no readers: give at least one -reader"))
@@ -94,25 +93,6 @@ func (cfg *config) load(scenarioFile, cards string, people int) error {
 	}
 	defer f.Close()
 	cfg.pool, err = scenario.ReadPool(f, cards)
-	return err
-}
-
-// fromEnv sets each flag not given on the command line from its variable:
-// -no-pacing from TIMECLOCK_SIM_NO_PACING, and so on.
-func fromEnv(fs *flag.FlagSet, getenv func(string) string) error {
-	given := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
-	var err error
-	fs.VisitAll(func(f *flag.Flag) {
-		name := envPrefix + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
-		v := getenv(name)
-		if given[f.Name] || v == "" || err != nil {
-			return
-		}
-		if e := fs.Set(f.Name, v); e != nil {
-			err = fmt.Errorf("%s=%s: %w", name, strconv.Quote(v), e)
-		}
-	})
 	return err
 }
 

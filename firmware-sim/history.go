@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"timeclock/internal/civil"
+	"timeclock/internal/cli"
 	"timeclock/internal/simdata"
 )
 
@@ -26,24 +27,24 @@ func history(args []string, stdout, stderr io.Writer) error {
 	staff := fs.Int("staff", 25, "staff per school (at least 4)")
 	seed := fs.Uint64("seed", 1, "random seed: the same seed gives the same district")
 	if err := fs.Parse(args); err != nil {
-		return usageError{err.Error()}
+		return cli.UsageError{Msg: err.Error()}
 	}
 	if *out == "" {
-		return usageError{"history: -out is required"}
+		return cli.UsageError{Msg: "history: -out is required"}
 	}
 	f, err := civil.Parse(*from)
 	if err != nil {
-		return usageError{"history: -from: " + err.Error()}
+		return cli.UsageError{Msg: "history: -from: " + err.Error()}
 	}
 	t, err := civil.Parse(*to)
 	if err != nil {
-		return usageError{"history: -to: " + err.Error()}
+		return cli.UsageError{Msg: "history: -to: " + err.Error()}
 	}
 	if t < f {
-		return usageError{"history: -to is before -from"}
+		return cli.UsageError{Msg: "history: -to is before -from"}
 	}
 	if *schools < 1 || *staff < 4 {
-		return usageError{"history: want -schools ≥ 1 and -staff ≥ 4"}
+		return cli.UsageError{Msg: "history: want -schools ≥ 1 and -staff ≥ 4"}
 	}
 	d := simdata.NewDistrict(simdata.Config{Seed: *seed, Boards: strings.Split(*boards, ","),
 		SchoolsPerBoard: *schools, StaffPerSchool: *staff, From: f, To: t})

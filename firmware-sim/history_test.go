@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"timeclock/internal/cli"
 	"timeclock/internal/roster"
 )
 
@@ -40,7 +41,7 @@ func TestHistoryUsage(t *testing.T) {
 		{"history", "-out", "x", "-from", "2026-06-01", "-to", "2026-06-02", "-staff", "2"},
 	} {
 		err := run(context.Background(), args, func(string) string { return "" }, &bytes.Buffer{}, &bytes.Buffer{})
-		var ue usageError
+		var ue cli.UsageError
 		if !errors.As(err, &ue) {
 			t.Errorf("%v: %v, want a usage error", args, err)
 		}

@@ -16,6 +16,7 @@ import (
 	"go.bug.st/serial"
 	"go.uber.org/goleak"
 
+	"timeclock/internal/cli"
 	"timeclock/internal/reader"
 	"timeclock/internal/reader/em4100"
 	"timeclock/internal/reader/pn532"
@@ -203,14 +204,14 @@ func TestUsage(t *testing.T) {
 		{[]string{"-reader", "name=x kind=pn532", "-hold", "0s"}, "-hold positive"},
 	} {
 		err := run(context.Background(), c.args, func(string) string { return "" }, io.Discard, io.Discard)
-		var ue usageError
-		if !errors.As(err, &ue) || !strings.Contains(err.Error(), c.want) || exitCode(err) != 2 {
+		var ue cli.UsageError
+		if !errors.As(err, &ue) || !strings.Contains(err.Error(), c.want) || cli.ExitCode(err) != 2 {
 			t.Errorf("%q: %v, want a usage error containing %q", c.args, err, c.want)
 		}
 	}
 	err := run(context.Background(), []string{"-reader", "name=x kind=em4100", "-rate", "1", "-cards", cards},
 		func(string) string { return "" }, io.Discard, io.Discard)
-	if err == nil || !strings.Contains(err.Error(), "no card in the pool fits reader x") || exitCode(err) != 1 {
+	if err == nil || !strings.Contains(err.Error(), "no card in the pool fits reader x") || cli.ExitCode(err) != 1 {
 		t.Errorf("pool without EM4100 tags: %v", err)
 	}
 	env := map[string]string{"TIMECLOCK_SIM_READER": "name=y kind=pn532", "TIMECLOCK_SIM_SCENARIO": "/nonexistent"}

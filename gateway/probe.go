@@ -16,6 +16,7 @@ import (
 	"go.bug.st/serial/enumerator"
 
 	"timeclock/gateway/internal/readerloop"
+	"timeclock/internal/cli"
 	"timeclock/internal/reader"
 )
 
@@ -41,21 +42,21 @@ func probe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			fmt.Fprintln(stdout, probeUsage)
 			return nil
 		}
-		return usageError{err.Error() + "\n" + probeUsage}
+		return cli.UsageError{Msg: err.Error() + "\n" + probeUsage}
 	}
 	switch {
 	case fs.NArg() > 0:
-		return usageError{fmt.Sprintf("unexpected argument %q\n%s", fs.Arg(0), probeUsage)}
+		return cli.UsageError{Msg: fmt.Sprintf("unexpected argument %q\n%s", fs.Arg(0), probeUsage)}
 	case *port == "" && *kind == "":
 		return listPorts(stdout, enumerator.GetDetailedPortsList, byIDDir)
 	case *port == "" || *kind == "":
-		return usageError{"probe: give both -port and -kind\n" + probeUsage}
+		return cli.UsageError{Msg: "probe: give both -port and -kind\n" + probeUsage}
 	case *timeout <= 0:
-		return usageError{"probe: -timeout must be positive"}
+		return cli.UsageError{Msg: "probe: -timeout must be positive"}
 	}
 	k, err := reader.ParseKind(*kind)
 	if err != nil {
-		return usageError{"probe: " + err.Error()}
+		return cli.UsageError{Msg: "probe: " + err.Error()}
 	}
 	level := slog.LevelWarn
 	if *verbose {

@@ -11,6 +11,7 @@ import (
 
 	"go.bug.st/serial/enumerator"
 
+	"timeclock/internal/cli"
 	"timeclock/internal/reader"
 	"timeclock/internal/reader/emulator"
 )
@@ -57,7 +58,7 @@ func TestProbeNoCard(t *testing.T) {
 	defer em.Close()
 	var out strings.Builder
 	err = run(context.Background(), []string{"probe", "-port", link, "-kind", "rcs620s", "-timeout", "300ms"}, noEnv, &out, io.Discard)
-	if err == nil || !strings.Contains(err.Error(), "no card within 300ms") || exitCode(err) != 1 {
+	if err == nil || !strings.Contains(err.Error(), "no card within 300ms") || cli.ExitCode(err) != 1 {
 		t.Fatalf("probe without a card: %v", err)
 	}
 	if !strings.Contains(out.String(), "initialised: RC-S620S IC 33 firmware 1.30") {
@@ -82,7 +83,7 @@ func TestProbeUsage(t *testing.T) {
 		{[]string{"probe", "now"}, `unexpected argument "now"`},
 	} {
 		err := run(context.Background(), c.args, noEnv, io.Discard, io.Discard)
-		if err == nil || !strings.Contains(err.Error(), c.want) || exitCode(err) != 2 {
+		if err == nil || !strings.Contains(err.Error(), c.want) || cli.ExitCode(err) != 2 {
 			t.Errorf("%q: %v, want a usage error containing %q", c.args, err, c.want)
 		}
 	}

@@ -5,24 +5,12 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"strings"
+
+	"timeclock/internal/cli"
 )
-
-// usageError marks an error caused by the command line (exit status 2).
-type usageError struct{ msg string }
-
-func (e usageError) Error() string { return e.msg }
-
-func exitCode(err error) int {
-	var ue usageError
-	if errors.As(err, &ue) {
-		return 2
-	}
-	return 1
-}
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) > 0 {
@@ -39,5 +27,5 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
 		return runService(ctx, args, getenv, stdout, stderr) // run is the default
 	}
-	return usageError{"usage: gateway [run|probe] [flags]"}
+	return cli.UsageError{Msg: "usage: gateway [run|probe] [flags]"}
 }

@@ -2,16 +2,14 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"runtime/debug"
 
 	"timeclock/gateway/internal/config"
 	"timeclock/gateway/internal/service"
+	"timeclock/internal/cli"
 )
 
 // version is set at build time with -ldflags "-X main.version=…"; otherwise
@@ -22,38 +20,29 @@ func buildVersion() string {
 	if version != "" {
 		return version
 	}
+	rev, dirty := "", ""
 	if bi, ok := debug.ReadBuildInfo(); ok {
-		rev, dirty := "", false
 		for _, s := range bi.Settings {
-			switch s.Key {
-			case "vcs.revision":
-				rev = s.Value
-			case "vcs.modified":
-				dirty = s.Value == "true"
+			switch {
+			case s.Key == "vcs.revision":
+				rev = s.Value[:min(len(s.Value), 12)]
+			case s.Key == "vcs.modified" && s.Value == "true":
+				dirty = "-dirty"
 			}
-		}
-		if len(rev) > 12 {
-			rev = rev[:12]
-		}
-		if rev != "" {
-			if dirty {
-				rev += "-dirty"
-			}
-			return rev
 		}
 	}
-	return "dev"
+	if rev == "" {
+		return "dev"
+	}
+	return rev + dirty
 }
 
 // runService is `gateway run`: load the configuration, then run the service
 // until ctx ends.
 func runService(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	cfg, err := config.Load(args, getenv, stderr)
-	if errors.Is(err, flag.ErrHelp) {
-		return nil
-	}
 	if err != nil {
-		return usageError{err.Error()}
+		return cli.Usage(err) // nil for -h
 	}
 	cfg.Version = buildVersion()
 	if cfg.CheckConfig {
@@ -61,7 +50,7 @@ func runService(ctx context.Context, args []string, getenv func(string) string, 
 		fmt.Fprintln(stdout, "# configuration OK")
 		return nil
 	}
-	log := newLogger(cfg, stderr)
+	log := cli.NewLogger(cfg.LogLevel, cfg.LogFormat, stderr)
 	outs, release, err := service.Outputs(cfg, log)
 	if err != nil {
 		return err
@@ -76,14 +65,4 @@ func runService(ctx context.Context, args []string, getenv func(string) string, 
 		return err
 	}
 	return svc.Run(ctx)
-}
-
-func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {
-	var level slog.Level
-	level.UnmarshalText([]byte(cfg.LogLevel))
-	opts := &slog.HandlerOptions{Level: level}
-	if cfg.LogFormat == "json" {
-		return slog.New(slog.NewJSONHandler(w, opts))
-	}
-	return slog.New(slog.NewTextHandler(w, opts))
 }

@@ -5,6 +5,8 @@ import (
 	"context"
 	"strings"
 	"testing"
+
+	"timeclock/internal/cli"
 )
 
 func TestRunCheckConfig(t *testing.T) {
@@ -27,7 +29,7 @@ func TestRunCheckConfig(t *testing.T) {
 		err := run(context.Background(), c.args, getenv, &stdout, &stderr)
 		code := 0
 		if err != nil {
-			code = exitCode(err)
+			code = cli.ExitCode(err)
 		}
 		if code != c.code || !strings.Contains(stdout.String(), c.stdout) ||
 			(c.errorHas != "" && !strings.Contains(err.Error(), c.errorHas)) {

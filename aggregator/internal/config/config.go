@@ -6,7 +6,6 @@
 package config
 
 import (
-	"bufio"
 	"errors"
 	"flag"
 	"fmt"
@@ -19,6 +18,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"timeclock/internal/cli"
 )
 
 // Config is everything `aggregator serve` needs.
@@ -90,9 +91,7 @@ var Roles = []string{"board", "principal", "staff", "admin"}
 const EnvPrefix = "TIMECLOCK_"
 
 // EnvName returns the environment variable of flag name.
-func EnvName(name string) string {
-	return EnvPrefix + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))
-}
+func EnvName(name string) string { return cli.Env{Prefix: EnvPrefix}.Name(name) }
 
 // Parse reads the configuration from args (without the subcommand), the
 // environment and the file named by -config. Help output goes to out.
@@ -127,7 +126,7 @@ func Parse(name string, args []string, getenv func(string) string, out io.Writer
 	fs.StringVar(&c.HTTPListen, "http-listen", "127.0.0.1:8080", "listen address of /healthz, /readyz, /metrics and the API")
 	fs.StringVar(&c.DebugListen, "debug-listen", "", "listen address of Go's profiler (/debug/pprof/), e.g. 127.0.0.1:6060; empty: off")
 	fs.StringVar(&c.Users, "users", "", "users `file` of the API and the live page: user,role,scope,token_sha256 (create it with: aggregator users add)")
-	fs.Float64Var(&c.IngestRate, "ingest-rate", 100, "MQTT messages per second a gateway may send; more are deferred (acknowledged, not answered: the gateway sends them again). 0: no limit")
+	fs.Float64Var(&c.IngestRate, "ingest-rate", 100, "MQTT messages per second a gateway may send; more are held in the journal file and journaled and answered at this rate (beyond 5,000 held per gateway the gateway sends them again). 0: no limit")
 	fs.IntVar(&c.IngestBurst, "ingest-burst", 2000, "messages a gateway may send at once above -ingest-rate (a backlog after an outage)")
 	fs.StringVar(&dayStart, "day-start", "04:00", "time of day the work day starts (JST)")
 	fs.DurationVar(&c.Debounce, "debounce", 60*time.Second, "taps of one card closer than this count once")
@@ -136,29 +135,13 @@ func Parse(name string, args []string, getenv func(string) string, out io.Writer
 	fs.StringVar(&c.LogLevel, "log-level", "info", "debug, info, warn or error")
 	fs.StringVar(&c.LogFormat, "log-format", "text", "text or json")
 	fs.BoolVar(&c.CheckConfig, "check-config", false, "validate the configuration and the reference files, then exit")
-	if err := fs.Parse(args); err != nil {
+	if err := cli.Parse(fs, args); err != nil {
 		return nil, err
 	}
-	if fs.NArg() > 0 {
-		return nil, fmt.Errorf("unexpected arguments %q", fs.Args())
-	}
-	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-	// Environment: for every flag not given on the command line.
-	var errs []error
-	fs.VisitAll(func(f *flag.Flag) {
-		if set[f.Name] {
-			return
-		}
-		if v := getenv(EnvName(f.Name)); v != "" {
-			if err := fs.Set(f.Name, v); err != nil {
-				errs = append(errs, fmt.Errorf("%s: %w", EnvName(f.Name), err))
-			}
-			set[f.Name] = true
-		}
-	})
+	env := cli.Env{Prefix: EnvPrefix, Getenv: getenv}
+	errs := env.Apply(fs)
 	if file != "" {
-		if err := applyFile(fs, file, set); err != nil {
+		if err := applyFile(fs, file, env); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -173,43 +156,34 @@ func Parse(name string, args []string, getenv func(string) string, out io.Writer
 	return c, nil
 }
 
-// applyFile sets the flags not yet set from the `name = value` lines of path.
-func applyFile(fs *flag.FlagSet, path string, set map[string]bool) error {
+// applyFile sets the flags not yet set, on the command line or in the
+// environment, from the `name = value` lines of path.
+func applyFile(fs *flag.FlagSet, path string, env cli.Env) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return fmt.Errorf("config file: %w", err)
 	}
 	defer f.Close()
+	settings, err := cli.ReadSettings(f, "#", `"`)
+	set := cli.Given(fs)
 	var errs []error
-	sc := bufio.NewScanner(f)
-	for line := 1; sc.Scan(); line++ {
-		s := strings.TrimSpace(sc.Text())
-		if s == "" || s[0] == '#' {
-			continue
-		}
-		name, value, ok := strings.Cut(s, "=")
-		name, value = strings.TrimSpace(name), strings.TrimSpace(value)
+	for _, s := range settings {
 		switch {
-		case !ok:
-			errs = append(errs, fmt.Errorf("%s:%d: want name = value", path, line))
-			continue
-		case name == "config":
-			errs = append(errs, fmt.Errorf("%s:%d: a config file cannot name another", path, line))
-			continue
-		case fs.Lookup(name) == nil:
-			errs = append(errs, fmt.Errorf("%s:%d: unknown setting %q", path, line, name))
-			continue
-		case set[name]:
-			continue // the command line or the environment wins
-		}
-		if len(value) >= 2 && value[0] == '"' && value[len(value)-1] == '"' {
-			value = value[1 : len(value)-1]
-		}
-		if err := fs.Set(name, value); err != nil {
-			errs = append(errs, fmt.Errorf("%s:%d: %s: %w", path, line, name, err))
+		case !s.OK:
+			errs = append(errs, fmt.Errorf("%s:%d: want name = value", path, s.Line))
+		case s.Key == "config":
+			errs = append(errs, fmt.Errorf("%s:%d: a config file cannot name another", path, s.Line))
+		case fs.Lookup(s.Key) == nil:
+			errs = append(errs, fmt.Errorf("%s:%d: unknown setting %q", path, s.Line, s.Key))
+		case set[s.Key] || env.Getenv(env.Name(s.Key)) != "":
+			// the command line or the environment wins
+		default:
+			if err := fs.Set(s.Key, s.Value); err != nil {
+				errs = append(errs, fmt.Errorf("%s:%d: %s: %w", path, s.Line, s.Key, err))
+			}
 		}
 	}
-	if err := sc.Err(); err != nil {
+	if err != nil {
 		errs = append(errs, fmt.Errorf("config file: %w", err))
 	}
 	return errors.Join(errs...)
@@ -260,7 +234,7 @@ func (c *Config) Validate() error {
 		switch {
 		case err != nil:
 			add("-mqtt-url: %v", err)
-		case !oneOf(u.Scheme, "tcp", "mqtt", "ssl", "tls", "mqtts", "ws", "wss"):
+		case !slices.Contains(cli.BrokerSchemes, u.Scheme):
 			add("-mqtt-url: scheme %q: want tcp, mqtt, ssl, tls, mqtts, ws or wss", u.Scheme)
 		case u.Host == "":
 			add("-mqtt-url: %q has no host", c.MQTTURL)
@@ -316,7 +290,7 @@ func (c *Config) Validate() error {
 	}
 	secrets := map[string]bool{}
 	for _, t := range c.Tokens {
-		if !oneOf(t.Role, Roles...) {
+		if !slices.Contains(Roles, t.Role) {
 			add("tokens: role %q: want one of %s", t.Role, strings.Join(Roles, ", "))
 		}
 		if len(t.Secret) < 16 {
@@ -342,17 +316,13 @@ func (c *Config) Validate() error {
 	if c.SnapshotEvery != 0 && c.SnapshotEvery < time.Minute {
 		add("-snapshot-every: %v: 0 or at least 1m", c.SnapshotEvery)
 	}
-	if !oneOf(c.LogLevel, "debug", "info", "warn", "error") {
+	if !slices.Contains(cli.LogLevels, c.LogLevel) {
 		add("-log-level: %q: want debug, info, warn or error", c.LogLevel)
 	}
-	if !oneOf(c.LogFormat, "text", "json") {
+	if !slices.Contains(cli.LogFormats, c.LogFormat) {
 		add("-log-format: %q: want text or json", c.LogFormat)
 	}
 	return errors.Join(errs...)
-}
-
-func oneOf(s string, set ...string) bool {
-	return slices.Contains(set, s)
 }
 
 // InfluxV1 reports whether the InfluxDB target is a 1.8 database.

@@ -72,6 +72,9 @@ type UsageError struct{ Err error }
 func (e UsageError) Error() string { return e.Err.Error() }
 func (e UsageError) Unwrap() error { return e.Err }
 
+// ExitCode returns 2, the exit status of a usage error (see cli.ExitCode).
+func (UsageError) ExitCode() int { return 2 }
+
 // Run replays the data and writes the report. Bad rows are written to stderr
 // with file and line and make Run return ErrBadInput after every good row was
 // processed and every file written.

@@ -6,7 +6,6 @@
 package config
 
 import (
-	"bufio"
 	"errors"
 	"flag"
 	"fmt"
@@ -18,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"timeclock/internal/cli"
 	"timeclock/internal/punch"
 )
 
@@ -73,9 +73,7 @@ const EnvPrefix = "TIMECLOCK_"
 
 // EnvName returns the variable that stands for flag name: spool-dir →
 // TIMECLOCK_SPOOL_DIR.
-func EnvName(flagName string) string {
-	return EnvPrefix + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
-}
+func EnvName(flagName string) string { return cli.Env{Prefix: EnvPrefix}.Name(flagName) }
 
 // readerList is the repeatable -reader flag.
 type readerList struct{ rs *[]Reader }
@@ -174,47 +172,31 @@ func Load(args []string, getenv func(string) string, stderr io.Writer) (*Config,
 	fs.StringVar(&c.LogLevel, "log-level", "info", "debug, info, warn or error")
 	fs.StringVar(&c.LogFormat, "log-format", "text", "text or json")
 	fs.BoolVar(&c.CheckConfig, "check-config", false, "validate the configuration, print it and exit")
-	if err := fs.Parse(args); err != nil {
+	if err := cli.Parse(fs, args); err != nil {
 		return nil, err
 	}
-	if fs.NArg() > 0 {
-		return nil, fmt.Errorf("unexpected arguments %q", fs.Args())
+	path := file
+	if !cli.Given(fs)["config"] {
+		path = getenv(EnvName("config"))
 	}
-	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-	if !set["config"] {
-		file = getenv(EnvName("config"))
-	}
-	fileVals := map[string]string{}
-	if file != "" {
+	vals := map[string]string{}
+	if path != "" {
 		var err error
-		if fileVals, err = readFile(file); err != nil {
+		if vals, err = readFile(path); err != nil {
 			return nil, err
 		}
 	}
-	var errs []error
-	fs.VisitAll(func(f *flag.Flag) {
-		key := EnvName(f.Name)
-		if f.Name == "reader" {
-			key = EnvName("readers")
+	// The environment first, then the file.
+	env := cli.Env{Prefix: EnvPrefix, Names: map[string]string{"reader": "readers"}, Getenv: func(k string) string {
+		if v := getenv(k); v != "" {
+			return v
 		}
-		fv, inFile := fileVals[key]
-		delete(fileVals, key)
-		if set[f.Name] || f.Name == "config" {
-			return
-		}
-		v, ok := getenv(key), true
-		if v == "" {
-			v, ok = fv, inFile
-		}
-		if ok && v != "" {
-			if err := f.Value.Set(v); err != nil {
-				errs = append(errs, fmt.Errorf("%s: %w", key, err))
-			}
-		}
-	})
-	for k := range fileVals {
-		errs = append(errs, fmt.Errorf("%s: unknown key %s", file, k))
+		return vals[k]
+	}}
+	errs := env.Apply(fs)
+	fs.VisitAll(func(f *flag.Flag) { delete(vals, env.Name(f.Name)) })
+	for k := range vals {
+		errs = append(errs, fmt.Errorf("%s: unknown key %s", path, k))
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
@@ -225,33 +207,24 @@ func Load(args []string, getenv func(string) string, stderr io.Writer) (*Config,
 	return c, c.Validate()
 }
 
-// readFile reads KEY=VALUE lines; # starts a comment line, values may be
-// quoted with " or ' as systemd allows.
+// readFile reads the TIMECLOCK_KEY=VALUE lines of path: the syntax of a
+// systemd EnvironmentFile, with # or ; starting a comment line and values
+// quoted with " or '.
 func readFile(path string) (map[string]string, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("config: %w", err)
 	}
 	defer f.Close()
+	settings, err := cli.ReadSettings(f, "#;", `"'`)
 	vals := map[string]string{}
-	sc := bufio.NewScanner(f)
-	for n := 1; sc.Scan(); n++ {
-		line := strings.TrimSpace(sc.Text())
-		if line == "" || line[0] == '#' || line[0] == ';' {
-			continue
+	for _, s := range settings {
+		if !s.OK || !strings.HasPrefix(s.Key, EnvPrefix) {
+			return nil, fmt.Errorf("%s:%d: want %sKEY=VALUE", path, s.Line, EnvPrefix)
 		}
-		k, v, ok := strings.Cut(line, "=")
-		k = strings.TrimSpace(k)
-		if !ok || !strings.HasPrefix(k, EnvPrefix) {
-			return nil, fmt.Errorf("%s:%d: want %sKEY=VALUE", path, n, EnvPrefix)
-		}
-		v = strings.TrimSpace(v)
-		if len(v) >= 2 && (v[0] == '"' || v[0] == '\'') && v[len(v)-1] == v[0] {
-			v = v[1 : len(v)-1]
-		}
-		vals[k] = v
+		vals[s.Key] = s.Value
 	}
-	if err := sc.Err(); err != nil {
+	if err != nil {
 		return nil, fmt.Errorf("config: %s: %w", path, err)
 	}
 	return vals, nil
@@ -307,7 +280,7 @@ func (c *Config) Validate() error {
 			bad("reader %q named twice", r.Name)
 		}
 		names[r.Name] = true
-		if !oneOf(r.Kind, Kinds...) {
+		if !slices.Contains(Kinds, r.Kind) {
 			bad("reader %q: kind %q (want one of %s)", r.Name, r.Kind, strings.Join(Kinds, ", "))
 		}
 		if r.Path == "" {
@@ -316,12 +289,11 @@ func (c *Config) Validate() error {
 		if (r.Kind == "wiegand26" || r.Kind == "wiegand34") && strings.Count(r.Path, ",") != 1 {
 			bad("reader %q: path %q: want the two GPIO lines D0,D1 (e.g. GPIO5,GPIO6)", r.Name, r.Path)
 		}
-		if !oneOf(r.Dir, string(punch.DirTap), string(punch.DirIn), string(punch.DirOut)) {
+		if !slices.Contains([]string{string(punch.DirTap), string(punch.DirIn), string(punch.DirOut)}, r.Dir) {
 			bad("reader %q: dir %q (want tap, in or out)", r.Name, r.Dir)
 		}
 	}
-	if u, err := url.Parse(c.BrokerURL); err != nil || !oneOf(u.Scheme, "tcp", "mqtt", "ssl", "tls", "mqtts", "ws", "wss") ||
-		u.Host == "" {
+	if u, err := url.Parse(c.BrokerURL); err != nil || !slices.Contains(cli.BrokerSchemes, u.Scheme) || u.Host == "" {
 		bad("-broker %q: want scheme://host:port with scheme tcp, mqtt, ssl, tls, mqtts, ws or wss", c.BrokerURL)
 	}
 	if len(c.ClientID) > 65535 || c.ClientID == "" {
@@ -362,23 +334,19 @@ func (c *Config) Validate() error {
 			bad("-%s %v: want at least %v", d.flag, d.v, d.min)
 		}
 	}
-	if !oneOf(c.ClockSync, "kernel", "assume", "untrusted") {
+	if !slices.Contains([]string{"kernel", "assume", "untrusted"}, c.ClockSync) {
 		bad("-clock-sync %q: want kernel, assume or untrusted", c.ClockSync)
 	}
 	if c.BuzzerToneHz < 0 || c.BuzzerToneHz > 20000 {
 		bad("-buzzer-tone %d: want 0 to 20000", c.BuzzerToneHz)
 	}
-	if !oneOf(c.LogLevel, "debug", "info", "warn", "error") {
+	if !slices.Contains(cli.LogLevels, c.LogLevel) {
 		bad("-log-level %q: want debug, info, warn or error", c.LogLevel)
 	}
-	if !oneOf(c.LogFormat, "text", "json") {
+	if !slices.Contains(cli.LogFormats, c.LogFormat) {
 		bad("-log-format %q: want text or json", c.LogFormat)
 	}
 	return errors.Join(errs...)
-}
-
-func oneOf(s string, options ...string) bool {
-	return slices.Contains(options, s)
 }
 
 // Print writes the effective configuration as a config file would hold it,
