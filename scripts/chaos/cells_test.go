@@ -69,6 +69,8 @@ func faultCells(sz size) []cell {
 		{name: "roster change across a restart", fault: "aggregator stopped, a teacher whose card was tapped as unknown added to roster.csv, started again",
 			run: loadCell(sz, ext, rosterChange(sz))},
 		{name: "reader unplug/replug", fault: "gw-00's RC-S620S unplugged for 2 s under load, plugged back", run: unplugCell(sz)},
+		{name: "gateway clock jump", fault: "gw-00's clock set an hour back by hand under load, then two hours ahead, then right again by its time server",
+			run: clockJumpCell(sz)},
 		{name: "spool disk full", fault: "broker down, gw-00's spool file system filled to the last byte under load, then space freed and the broker back", run: diskFullCell(sz)},
 		{name: "gateway flood 10×", fault: "gw-00 sends 10× the aggregator's -ingest-rate (20/s) while the others tap", run: floodCell(sz)},
 	}
@@ -289,6 +291,62 @@ func diskFullCell(sz size) func(t *testing.T) row {
 		r := row{c: c, ok: c.lost == 0 && c.doubled == 0 && refused > 0 && again > 0 && c.months == "equal"}
 		r.note = fmt.Sprintf("%d taps refused while the disk was full (error feedback, log line \"tap not recorded\"), "+
 			"%d of 10 accepted once space was freed; staff months %s", refused, again, c.months)
+		return r
+	}
+}
+
+// clockJumpCell steps gw-00's wall clock by hand under load — an hour back,
+// then an hour ahead of the true time — the kernel marking it unsynchronised
+// as it does a clock set by hand. First for longer than the gateway's
+// -unsynced-hold (5 s here): those taps go out marked unsynced; then for
+// less, its time server setting the clock right meanwhile: those taps are
+// corrected before they go out. Every tap must be journaled once, at the
+// true time it was made (within 2 s), none earlier than the tap before.
+func clockJumpCell(sz size) func(t *testing.T) row {
+	return func(t *testing.T) row {
+		s := startStack(t, stackOptions{gateways: sz.gateways, clock: true})
+		s.load(sz)
+		s.setClock("-1h unsynced")
+		s.burst(sz.burst/2, sz.gap)
+		s.setClock("1h unsynced")
+		s.burst(sz.burst-sz.burst/2, sz.gap)
+		s.drain(sz.drain) // out after the hold, marked unsynced
+		s.setClock("-1h unsynced")
+		s.burst(10, sz.gap)
+		s.setClock("0 synced")
+		c := s.settle(sz.drain, time.Now())
+		events := s.exported()
+		var last time.Time
+		var flagged, corrected, reordered, off int
+		for _, l := range logLines(t, s.gws[0].log) {
+			id, _ := l["id"].(string)
+			e, ok := events[id]
+			if l["msg"] != "tap recorded" || !ok {
+				continue
+			}
+			switch {
+			case e.Clock == "unsynced":
+				flagged++
+			case l["synced"] == false:
+				corrected++
+			}
+			if e.TS.Before(last) {
+				reordered++
+			}
+			last = e.TS
+			if at, err := time.Parse(time.RFC3339Nano, fmt.Sprint(l["time"])); err != nil || e.TS.Sub(at).Abs() > 2*time.Second {
+				off++
+			}
+		}
+		jumps := s.logged(0, "wall clock jumped")
+		r := row{c: c, ok: c.lost == 0 && c.doubled == 0 && c.months == "equal" && flagged > 0 && corrected > 0 &&
+			reordered == 0 && off == 0}
+		r.note = fmt.Sprintf("gw-00 logged %d jumps; of the taps made while its clock was off %d went out marked unsynced "+
+			"and %d corrected at the sync; %d earlier than the tap before, %d more than 2 s from the true time",
+			jumps, flagged, corrected, reordered, off)
+		if c.months != "equal" {
+			r.note += "; staff months differ: " + c.months
+		}
 		return r
 	}
 }

@@ -44,6 +44,7 @@ type proc struct {
 	name  string
 	bin   string
 	args  []string
+	env   []string // added to the test's environment
 	log   string
 	ready func() error
 	cmd   *exec.Cmd
@@ -59,6 +60,7 @@ func (p *proc) start() {
 	defer f.Close()
 	fmt.Fprintf(f, "===== %s %s\n", time.Now().Format(time.RFC3339Nano), strings.Join(p.args, " "))
 	p.cmd = exec.Command(p.bin, p.args...)
+	p.cmd.Env = append(os.Environ(), p.env...)
 	p.cmd.Stdout, p.cmd.Stderr = f, f
 	p.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := p.cmd.Start(); err != nil {
@@ -135,6 +137,7 @@ type stackOptions struct {
 	gateways int
 	embedded bool     // the aggregator's embedded broker instead of Mosquitto
 	tmpfs    bool     // gw-00's spool on a file system of its own (a tmpfs), for the disk-full cell
+	clock    bool     // gw-00's clock stepped through a file (setClock), its sync state the kernel's way
 	aggArgs  []string // extra flags of serve
 }
 
@@ -314,14 +317,19 @@ func (s *stack) startGateway(g int) {
 		}
 		s.t.Cleanup(func() { exec.Command("umount", "-l", spool).Run() })
 	}
+	clock, hold, env := "assume", "2m", []string(nil)
+	if g == 0 && s.opt.clock {
+		s.setClock("0 synced")
+		clock, hold, env = "kernel", "5s", []string{"TIMECLOCK_CHAOS_CLOCK=" + s.clockFile()} // clocktrust.ChaosEnv
+	}
 	metrics := daemontest.Addr(daemontest.FreePort(s.t))
-	p := &proc{t: s.t, name: gatewayID(g), bin: bins.gateway, log: filepath.Join(s.dir, gatewayID(g)+".log"),
+	p := &proc{t: s.t, name: gatewayID(g), bin: bins.gateway, log: filepath.Join(s.dir, gatewayID(g)+".log"), env: env,
 		args: []string{"run", "-board", board, "-school", school(g), "-gateway", gatewayID(g),
 			"-broker", "tcp://" + s.brokerA, "-spool-dir", spool,
 			"-reader", "name=entrance kind=rcs620s path=" + s.simLink(g) + " dir=tap",
 			"-reader", "name=bulk kind=lines path=" + path + " dir=tap",
-			"-clock-sync", "assume", "-debounce", "0", "-ack-timeout", "2s", "-ack-timeout-max", "4s",
-			"-status-every", "1s", "-log-format", "json", "-metrics", metrics},
+			"-clock-sync", clock, "-debounce", "0", "-ack-timeout", "2s", "-ack-timeout-max", "4s",
+			"-status-every", "1s", "-log-format", "json", "-metrics", metrics, "-unsynced-hold", hold},
 		ready: func() error {
 			resp, err := http.Get("http://" + metrics + "/metrics")
 			if err == nil {
@@ -331,6 +339,18 @@ func (s *stack) startGateway(g int) {
 		}}
 	s.gws = append(s.gws, p)
 	p.start()
+}
+
+func (s *stack) clockFile() string { return filepath.Join(s.dir, "clock-"+gatewayID(0)) }
+
+// setClock steps gw-00's clock: an offset from the machine's and a sync
+// state, e.g. "-1h unsynced" (gateway/internal/clocktrust/machine_chaos.go).
+func (s *stack) setClock(state string) {
+	tmp := s.clockFile() + ".new"
+	s.write(filepath.Base(tmp), state+"\n")
+	if err := os.Rename(tmp, s.clockFile()); err != nil {
+		s.t.Fatal(err)
+	}
 }
 
 // burst writes n taps to each gateway's lines input, a tap every gap, the
@@ -506,6 +526,34 @@ func (s *stack) export() (path string, ids []string) {
 		}
 	}
 	return path, ids
+}
+
+// exported reads the events the last export wrote: the taps by id.
+func (s *stack) exported() map[string]exportedTap {
+	f, err := os.Open(filepath.Join(s.dir, "export", "events.jsonl"))
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer f.Close()
+	taps := map[string]exportedTap{}
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		var e struct {
+			Type, ID string
+			exportedTap
+		}
+		jsonUnmarshal(s.t, sc.Bytes(), &e)
+		if e.Type == "tap" {
+			taps[e.ID] = e.exportedTap
+		}
+	}
+	return taps
+}
+
+// exportedTap is what a cell reads of an exported tap.
+type exportedTap struct {
+	TS    time.Time `json:"ts"`
+	Clock string    `json:"clock"`
 }
 
 // reportMonths runs `aggregator report` on the exported events.

@@ -1,10 +1,17 @@
 // Package clocktrust provides the gateway's judgement of its own wall clock:
 // whether it is synchronised (the kernel's NTP state) and whether it jumped
 // (wall time moving differently from the boot-time clock, which never
-// jumps). Each tap is stamped with the wall time, the boot-time reading and
-// the verdict, so a tap made before the clock was synchronised can have its
+// jumps). Each tap is stamped with a time, the boot-time reading and the
+// verdict, so a tap made before the clock was synchronised can have its
 // time corrected once it is: corrected = wall at sync − (boot time at sync −
 // boot time at the tap).
+//
+// While the clock is not synchronised after having been, in the same kernel
+// boot, a tap's time is counted on the boot-time clock from the last
+// synchronised reading rather than read off the wall clock: the two differ
+// only by the steps made since (by hand, or a bad RTC), which no time server
+// vouched for. So a clock set an hour back or ahead neither reorders the taps
+// nor moves them into the future; they are still marked unsynchronised.
 package clocktrust
 
 import (
@@ -62,7 +69,8 @@ type Trust struct {
 	log       *slog.Logger
 
 	mu      sync.Mutex
-	last    Stamp
+	last    Stamp // the last reading, as read
+	ref     Stamp // the last synchronised reading (Synced false: none yet)
 	started bool
 	warned  bool // the sync state could not be read; said once
 	jumps   int
@@ -80,7 +88,9 @@ func New(src Source, mode Mode, threshold time.Duration, log *slog.Logger) *Trus
 // synchronised, with the first synchronised stamp. It must be set before Run.
 func (t *Trust) OnSync(f func(ref Stamp)) { t.onSync = f }
 
-// Stamp reads the clock for a tap.
+// Stamp reads the clock for a tap. Its Wall is the wall clock, except while
+// unsynchronised after a synchronised reading of this kernel boot: then the
+// time since that reading on the boot-time clock (see the package doc).
 func (t *Trust) Stamp() Stamp {
 	s, became := t.sample()
 	if became && t.onSync != nil {
@@ -137,7 +147,13 @@ func (t *Trust) sample() (Stamp, bool) {
 	if started && prev.Synced != s.Synced {
 		t.log.Info("clock sync changed", "synced", s.Synced, "wall", wall)
 	}
-	return s, s.Synced && (!started || !prev.Synced)
+	became := s.Synced && (!started || !prev.Synced)
+	if s.Synced {
+		t.ref = s
+	} else if at, ok := Correct(boot, s.OSBoot, t.ref); ok {
+		s.Wall = at
+	}
+	return s, became
 }
 
 func (t *Trust) synced() bool {

@@ -82,7 +82,7 @@ func TestTrust(t *testing.T) {
 				f.boot += s.d
 				f.synced = s.synced
 				st := tr.Stamp()
-				if !st.Wall.Equal(f.wall) || st.Boot != f.boot {
+				if !st.Wall.Equal(f.wall) || st.Boot != f.boot { // no jump while unsynced after a sync here
 					t.Fatalf("stamp %+v does not carry the readings", st)
 				}
 				got = append(got, st.Synced)
@@ -99,6 +99,46 @@ func TestTrust(t *testing.T) {
 				t.Fatalf("Synced() = %v after last stamp %v", tr.Synced(), got[len(got)-1])
 			}
 		})
+	}
+}
+
+// TestStepWhileUnsynced: after the clock was synchronised, steps made while
+// it is not move neither the taps' order nor their times; the stamps say
+// unsynced all the same, and the wall clock counts again once synchronised.
+func TestStepWhileUnsynced(t *testing.T) {
+	f := &fake{wall: w0, boot: time.Minute, synced: true}
+	tr := New(f, ModeKernel, time.Second, quiet)
+	tr.Stamp()
+	type reading struct {
+		d, jump time.Duration
+		synced  bool
+		want    time.Time // the stamp's time
+	}
+	for i, r := range []reading{
+		{time.Minute, 0, true, w0.Add(time.Minute)},
+		{time.Minute, 0, false, w0.Add(2 * time.Minute)},                              // sync lost, no step
+		{time.Minute, -time.Hour, false, w0.Add(3 * time.Minute)},                     // set an hour back by hand
+		{time.Minute, 2 * time.Hour, false, w0.Add(4 * time.Minute)},                  // then an hour ahead
+		{time.Minute, -time.Hour, true, w0.Add(5 * time.Minute)},                      // a time server steps it right
+		{time.Minute, 30 * time.Second, true, w0.Add(6*time.Minute + 30*time.Second)}, // a synced step is believed
+	} {
+		f.wall, f.boot, f.synced = f.wall.Add(r.d+r.jump), f.boot+r.d, r.synced
+		st := tr.Stamp()
+		if !st.Wall.Equal(r.want) || st.Synced != r.synced || st.Boot != f.boot {
+			t.Fatalf("reading %d: stamp %v synced %v boot %v; want %v synced %v boot %v", i, st.Wall, st.Synced, st.Boot,
+				r.want, r.synced, f.boot)
+		}
+	}
+	if tr.Jumps() != 4 {
+		t.Fatalf("jumps %d, want 4", tr.Jumps())
+	}
+	// Another kernel boot (a restart without a synchronised reading since)
+	// has no reference: the wall clock it is.
+	f2 := &fake{wall: w0, boot: time.Minute, synced: false}
+	tr2 := New(f2, ModeKernel, time.Second, quiet)
+	f2.wall = w0.Add(-time.Hour)
+	if st := tr2.Stamp(); !st.Wall.Equal(f2.wall) || st.Synced {
+		t.Fatalf("without a reference: %+v", st)
 	}
 }
 

@@ -89,7 +89,7 @@ func New(cfg *config.Config, parts Parts, log *slog.Logger) (*Service, error) {
 	src := parts.Clock
 	if src == nil {
 		var err error
-		if src, err = clocktrust.NewSystem(); err != nil {
+		if src, err = clocktrust.Machine(); err != nil {
 			return nil, err
 		}
 	}
