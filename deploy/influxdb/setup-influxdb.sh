@@ -2,8 +2,9 @@
 # setup-influxdb.sh — InfluxDB 1.8 for the timeclock, through the HTTP /query
 # API (curl): the database, its default retention policy, and users with
 # least privilege: an admin (created first, when the server has no user
-# yet), the aggregator (WRITE on the database, nothing else) and Grafana
-# (READ). Passwords come from files in --secrets DIR, made there on the
+# yet), the aggregator (READ and WRITE on the database, nothing else: it
+# reads back only the list of its series, to drop those a roster change
+# left) and Grafana (READ). Passwords come from files in --secrets DIR, made there on the
 # first run (0600), so the same run on another day changes nothing.
 # InfluxDB 2.x and 3: see README.md beside this script.
 set -euo pipefail
@@ -164,7 +165,7 @@ main() {
 		query "CREATE RETENTION POLICY \"$RP\" ON \"$DB\" DURATION $DURATION REPLICATION 1 SHARD DURATION $SHARD DEFAULT" >/dev/null
 		say "created retention policy $RP on $DB ($DURATION, the default)"
 	fi
-	ensure_user "$AGGREGATOR" "$agg_pw" WRITE
+	ensure_user "$AGGREGATOR" "$agg_pw" ALL
 	ensure_user "$GRAFANA" "$graf_pw" READ
 
 	if query "SHOW USERS" none >/dev/null 2>&1; then

@@ -11,7 +11,9 @@
 //     one person in that interval make one rewrite, so a backlog drain
 //     costs InfluxDB the taps and once each touched day and month, not a
 //     rewrite per tap. While the record stream is behind (a backlog), the
-//     state stream waits for it, up to ten flush intervals.
+//     state stream waits for it, up to ten flush intervals. After the
+//     rewrite of a roster reload it drops the series the roster no longer
+//     writes (prune.go).
 //
 // Each stream writes with a blocking request and only then moves its
 // cursor. While InfluxDB is down it retries the same batch with backoff, so

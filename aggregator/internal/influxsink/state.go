@@ -117,5 +117,6 @@ func (s *Sink) flushState(ctx context.Context, from uint64, buf *lineproto.Buffe
 	if err != nil {
 		return from, false, err
 	}
+	s.prune(ctx)
 	return last, true, nil
 }

@@ -5,8 +5,10 @@
 // records touched: a tap or an adjustment makes its staff member's work
 // day, its month and every later month (fiscal-year sums and rolling windows
 // move with it) and the board figures of those months due; a reference
-// reload makes everything due. Every point has fixed tags and time, so a
-// rewrite overwrites and a replay is idempotent.
+// reload makes everything due, and once its rewrite is written the series
+// the roster no longer writes (a staff member moved to another school or
+// role) are dropped (State.Current, influxsink's pruning). Every point has
+// fixed tags and time, so a rewrite overwrites and a replay is idempotent.
 package series
 
 import (

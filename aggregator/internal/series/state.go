@@ -1,6 +1,7 @@
 package series
 
 import (
+	"slices"
 	"time"
 
 	"timeclock/aggregator/internal/engine"
@@ -26,6 +27,7 @@ type State struct {
 	months   map[monthKey]bool // staff month from which every later month is due
 	retracts []retract         // retracts whose target's date is looked up at the flush
 	all      bool              // a reload: everything is due
+	prune    bool              // a reload's rewrite is written: the series it left are to be dropped
 }
 
 type dayKey struct {
@@ -208,8 +210,54 @@ func (b *State) Flush(batch int, buf *lineproto.Buffer, write func(*lineproto.Bu
 	clear(b.days)
 	clear(b.months)
 	b.retracts = b.retracts[:0]
+	b.prune = b.prune || b.all
 	b.all = false
 	return nil
+}
+
+var _ influxsink.Pruner = (*State)(nil)
+
+// Prune reports whether a reload has been written since the last Pruned:
+// then the series of work days, months and board figures that the current
+// roster no longer writes (a staff member moved to another school, role or
+// board) are to be dropped, among the boards this aggregator serves.
+func (b *State) Prune() (due bool, measurements, boards []string) {
+	for x := range b.boards {
+		boards = append(boards, x)
+	}
+	slices.Sort(boards)
+	return b.prune, []string{"workday", "overtime_month", "kpi_month"}, boards
+}
+
+// Pruned notes that the series a reload left are dropped.
+func (b *State) Pruned() { b.prune = false }
+
+// Current reports whether the current roster writes a series of measurement
+// with tags: a staff member's with their board, role, school and school
+// type; a board figure's of a group (`*` for any role or school type) with
+// a member, by the school type it is reported under.
+func (b *State) Current(measurement string, tags map[string]string) bool {
+	data := b.engine().Roster()
+	switch measurement {
+	case "workday", "overtime_month":
+		si, ok := data.StaffIndex(tags["staff"])
+		if !ok || len(tags) != 5 {
+			return false
+		}
+		st := &data.Staff()[si]
+		return tags["board"] == st.Board && tags["school"] == st.School && tags["role"] == string(st.Role) &&
+			tags["school_type"] == string(st.SchoolType)
+	case "kpi_month":
+		for i := range data.Staff() {
+			st := &data.Staff()[i]
+			if st.Board == tags["board"] && (tags["role"] == overtime.All || tags["role"] == string(st.Role)) &&
+				(tags["school_type"] == overtime.All || tags["school_type"] == overtime.ReportType(string(st.SchoolType))) {
+				return true
+			}
+		}
+		return false
+	}
+	return true
 }
 
 func workday(buf *lineproto.Buffer, core *overtime.Engine, data *roster.Data, si int, date civil.Date) {
