@@ -263,45 +263,59 @@ func TestRosterReload(t *testing.T) {
 	}
 }
 
-// A staff member moved to another school by a roster reload (an annual
-// transfer): the work day and month series under the old school are dropped,
-// so a dashboard summing a board counts them once, under the new school.
+// A staff member moved to another school by a roster change (an annual
+// transfer), read while running or at a start: the work day and month series
+// under the old school are dropped, so a dashboard summing a board counts
+// them once, under the new school.
 func TestRosterTransferDropsTheOldSeries(t *testing.T) {
-	db := influxtest.Start(t, influxtest.WithoutFlux())
-	f := newFixture(t, 12)
-	s := start(t, baseConfig(t, f, "", db.URL()))
-	gw := mqttClient(t, s.MQTTURL(), "gw-e00")
-	d := workday(time.Now())
-	in, out := tap(1, 1, at(d, 8, 0)), tap(1, 2, at(d, 18, 0))
-	other := tap(2, 3, at(d, 8, 5))
-	publish(t, gw, topicOf(in), in.AppendJSON(nil), out.AppendJSON(nil), other.AppendJSON(nil))
-	waitDB(t, db)
-	series := func() string {
-		var keys []string
-		for _, r := range db.Query(t, "timeclock", `SHOW SERIES FROM workday, overtime_month WHERE staff='T0001'`) {
-			keys = append(keys, fmt.Sprint(r.Values["key"]))
-		}
-		slices.Sort(keys)
-		return strings.Join(keys, " ")
-	}
-	const before = "overtime_month,board=nakatsu,role=teacher,school=nakatsu-e00,school_type=elementary,staff=T0001 " +
-		"workday,board=nakatsu,role=teacher,school=nakatsu-e00,school_type=elementary,staff=T0001"
-	eventually(t, "T0001's series at nakatsu-e00", func() (bool, string) { got := series(); return got == before, got })
+	for _, stopped := range []bool{false, true} {
+		t.Run(map[bool]string{false: "reload", true: "while stopped"}[stopped], func(t *testing.T) {
+			db := influxtest.Start(t, influxtest.WithoutFlux())
+			f := newFixture(t, 12)
+			cfg := baseConfig(t, f, "", db.URL())
+			s := start(t, cfg)
+			gw := mqttClient(t, s.MQTTURL(), "gw-e00")
+			d := workday(time.Now())
+			in, out := tap(1, 1, at(d, 8, 0)), tap(1, 2, at(d, 18, 0))
+			other := tap(2, 3, at(d, 8, 5))
+			publish(t, gw, topicOf(in), in.AppendJSON(nil), out.AppendJSON(nil), other.AppendJSON(nil))
+			waitDB(t, db)
+			series := func() string {
+				var keys []string
+				for _, r := range db.Query(t, "timeclock", `SHOW SERIES FROM workday, overtime_month WHERE staff='T0001'`) {
+					keys = append(keys, fmt.Sprint(r.Values["key"]))
+				}
+				slices.Sort(keys)
+				return strings.Join(keys, " ")
+			}
+			const before = "overtime_month,board=nakatsu,role=teacher,school=nakatsu-e00,school_type=elementary,staff=T0001 " +
+				"workday,board=nakatsu,role=teacher,school=nakatsu-e00,school_type=elementary,staff=T0001"
+			eventually(t, "T0001's series at nakatsu-e00", func() (bool, string) { got := series(); return got == before, got })
 
-	b, err := os.ReadFile(filepath.Join(f.dir, "roster.csv"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	moved := strings.Replace(string(b), "T0001,教員 1,teacher,nakatsu,nakatsu-e00,", "T0001,教員 1,teacher,nakatsu,nakatsu-e01,", 1)
-	if moved == string(b) {
-		t.Fatal("the roster line of T0001 not found")
-	}
-	writeFile(t, filepath.Join(f.dir, "roster.csv"), moved)
-	s.Reload()
-	after := strings.ReplaceAll(before, "school=nakatsu-e00", "school=nakatsu-e01")
-	eventually(t, "T0001's series at nakatsu-e01 only", func() (bool, string) { got := series(); return got == after, got })
-	// the series of T0002, who stays, are untouched
-	if rows := db.Query(t, "timeclock", `SHOW SERIES FROM workday, overtime_month WHERE school='nakatsu-e00'`); len(rows) != 2 {
-		t.Errorf("series left at nakatsu-e00: %v, want T0002's work day and month", rows)
+			if stopped {
+				gw.Disconnect(0)
+				s.stop()
+			}
+			b, err := os.ReadFile(filepath.Join(f.dir, "roster.csv"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			moved := strings.Replace(string(b), "T0001,教員 1,teacher,nakatsu,nakatsu-e00,", "T0001,教員 1,teacher,nakatsu,nakatsu-e01,", 1)
+			if moved == string(b) {
+				t.Fatal("the roster line of T0001 not found")
+			}
+			writeFile(t, filepath.Join(f.dir, "roster.csv"), moved)
+			if stopped {
+				start(t, cfg)
+			} else {
+				s.Reload()
+			}
+			after := strings.ReplaceAll(before, "school=nakatsu-e00", "school=nakatsu-e01")
+			eventually(t, "T0001's series at nakatsu-e01 only", func() (bool, string) { got := series(); return got == after, got })
+			// the series of T0002, who stays, are untouched
+			if rows := db.Query(t, "timeclock", `SHOW SERIES FROM workday, overtime_month WHERE school='nakatsu-e00'`); len(rows) != 2 {
+				t.Errorf("series left at nakatsu-e00: %v, want T0002's work day and month", rows)
+			}
+		})
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"syscall"
 	"time"
 
@@ -43,6 +44,7 @@ func (s *Service) watch(ctx context.Context) error {
 	defer check.Stop()
 	minute := time.NewTicker(time.Minute)
 	defer minute.Stop()
+	s.journalChangedData(ctx)
 	s.advance(ctx)
 	for {
 		select {
@@ -126,6 +128,53 @@ func (s *Service) doReload(ctx context.Context) {
 		return
 	}
 	s.files = st
+	s.recordDigest(digest)
 	s.m.Reloads.WithLabelValues("ok").Inc()
 	s.log.Info("reference data reloaded", "staff", data.Len(), "took", time.Since(start).Round(time.Millisecond))
+}
+
+// digestCursor keeps, among the journal's cursors (a value, not a position),
+// the first 8 bytes of the digest of the reference files that the journal's
+// derived values were last made for.
+const digestCursor = "reference-digest"
+
+func digest64(digest string) uint64 {
+	v, _ := strconv.ParseUint(digest[:min(16, len(digest))], 16, 64)
+	return v
+}
+
+// recordDigest notes the reference files the derived values are made for.
+func (s *Service) recordDigest(digest string) {
+	if digest == "" {
+		return
+	}
+	if err := s.j.SetCursor(digestCursor, digest64(digest)); err != nil {
+		s.log.Warn("recording the digest of the reference files", "err", err)
+	}
+}
+
+// journalChangedData journals a reload record at start when the reference
+// files changed while the aggregator was stopped (the engine was built on
+// the new ones already): the InfluxDB sink then rewrites every derived
+// series, as after a reload while running, and drops the series the roster
+// no longer writes.
+func (s *Service) journalChangedData(ctx context.Context) {
+	digest := dataDigest(s.cfg.Data)
+	old, ok, err := s.j.CursorOK(digestCursor)
+	if err != nil || digest == "" || (ok && old == digest64(digest)) {
+		return
+	}
+	if s.j.Last() > 0 { // an empty journal has nothing derived yet
+		res := s.pipe.Do(ctx, func() (journal.Kind, []byte, error) {
+			return journal.KindReload, journal.Marshal(journal.Reload{At: s.now(), Staff: s.live.Engine().Roster().Len()}), nil
+		})
+		if res.Err != nil {
+			if ctx.Err() == nil {
+				s.log.Error("journaling the change of the reference files made while stopped", "err", res.Err)
+			}
+			return
+		}
+		s.log.Info("reference files changed while the aggregator was stopped: every derived series is rewritten")
+	}
+	s.recordDigest(digest)
 }
