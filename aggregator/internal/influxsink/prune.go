@@ -1,6 +1,7 @@
 package influxsink
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -10,6 +11,8 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+
+	"timeclock/aggregator/internal/lineproto"
 )
 
 // Pruning. The series of a work day, a month or a board figure carry the
@@ -22,7 +25,9 @@ import (
 // drops those the current roster no longer writes. Listing after every
 // reload (rather than remembering the old roster) also catches a roster
 // changed while the aggregator was stopped, and a crash between the rewrite
-// and the drop: the reload record is read again from the cursor.
+// and the drop: the reload record is read again from the cursor. Then it
+// rewrites the record points whose fields the reload changed (Refresher: a
+// punch point of a card no one held when it was written, and one does now).
 
 // Pruner is a StatePoints that knows which series are current.
 type Pruner interface {
@@ -44,6 +49,20 @@ type SeriesDropper interface {
 	Series(ctx context.Context, measurement, board string) ([]map[string]string, error)
 	// DropSeries drops the series of measurement with exactly these tags.
 	DropSeries(ctx context.Context, measurement string, series []map[string]string) error
+	// Select runs an InfluxQL query (times in nanoseconds, numbers as
+	// json.Number) and hands each series of its result to each.
+	Select(ctx context.Context, q string, each SeriesFunc) error
+}
+
+// SeriesFunc takes one series of a query's result: its tags (GROUP BY),
+// its columns and its rows.
+type SeriesFunc func(tags map[string]string, columns []string, values [][]any) error
+
+// Refresher is a Pruner that also rewrites points after a reload: those
+// whose fields the reload changed (a tap of a card the roster now gives to
+// a staff member), found by a query.
+type Refresher interface {
+	Refresh(query func(q string, each SeriesFunc) error, buf *lineproto.Buffer) error
 }
 
 // ErrCannotPrune marks a target whose series cannot be dropped by the
@@ -99,6 +118,20 @@ func (s *Sink) prune(ctx context.Context) {
 	if dropped > 0 {
 		s.log.Info("dropped the series a roster change left", "series", dropped)
 	}
+	if r, ok := p.(Refresher); ok {
+		var buf lineproto.Buffer
+		err := r.Refresh(func(q string, each SeriesFunc) error { return d.Select(ctx, q, each) }, &buf)
+		if err != nil {
+			s.log.Warn("reading back the points a roster change moved; trying again at the next flush", "err", err)
+			return
+		}
+		if !s.write(ctx, &buf) {
+			return
+		}
+		if buf.Len() > 0 {
+			s.log.Info("rewrote the points a roster change moved", "points", buf.Len())
+		}
+	}
 	p.Pruned()
 }
 
@@ -112,7 +145,7 @@ func (w *Writer) Series(ctx context.Context, measurement, board string) ([]map[s
 		q += " WHERE " + ident("board") + " = " + literal(board)
 	}
 	var out []map[string]string
-	err := w.query(ctx, http.MethodGet, q, func(values [][]any) error {
+	err := w.query(ctx, q, func(_ map[string]string, _ []string, values [][]any) error {
 		for _, v := range values {
 			key, _ := v[0].(string)
 			name, tags, err := parseSeriesKey(key)
@@ -153,17 +186,25 @@ func (w *Writer) DropSeries(ctx context.Context, measurement string, series []ma
 				q.WriteString(ident(k) + " = " + literal(tags[k]))
 			}
 		}
-		if err := w.query(ctx, http.MethodPost, q.String(), nil); err != nil {
+		if err := w.query(ctx, q.String(), nil); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// query runs InfluxQL on the 1.8 /query endpoint and hands each series'
-// values to each (if not nil).
-func (w *Writer) query(ctx context.Context, method, q string, each func(values [][]any) error) error {
-	v := url.Values{"db": {w.target.Database}, "q": {q}}
+// Select runs a query on InfluxDB 1.8 (see SeriesDropper).
+func (w *Writer) Select(ctx context.Context, q string, each SeriesFunc) error {
+	if !w.target.v1() {
+		return ErrCannotPrune
+	}
+	return w.query(ctx, q, each)
+}
+
+// query runs InfluxQL on the 1.8 /query endpoint and hands each series of
+// the result to each (if not nil).
+func (w *Writer) query(ctx context.Context, q string, each SeriesFunc) error {
+	v := url.Values{"db": {w.target.Database}, "q": {q}, "epoch": {"ns"}}
 	if w.target.RetentionPolicy != "" {
 		v.Set("rp", w.target.RetentionPolicy)
 	}
@@ -171,20 +212,13 @@ func (w *Writer) query(ctx context.Context, method, q string, each func(values [
 		v.Set("u", w.target.User)
 		v.Set("p", w.target.Password)
 	}
-	base := strings.TrimRight(w.target.URL, "/") + "/query"
-	var req *http.Request
-	var err error
-	if method == http.MethodGet {
-		req, err = http.NewRequestWithContext(ctx, method, base+"?"+v.Encode(), nil)
-	} else {
-		req, err = http.NewRequestWithContext(ctx, method, base, strings.NewReader(v.Encode()))
-		if req != nil {
-			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		}
-	}
+	// POST, so that the password is in no URL (InfluxDB's request log).
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(w.target.URL, "/")+"/query",
+		strings.NewReader(v.Encode()))
 	if err != nil {
 		return err
 	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	resp, err := w.http.Do(req)
 	if err != nil {
 		return fmt.Errorf("influxdb query: %w", err)
@@ -198,10 +232,16 @@ func (w *Writer) query(ctx context.Context, method, q string, each func(values [
 		Error   string
 		Results []struct {
 			Error  string
-			Series []struct{ Values [][]any }
+			Series []struct {
+				Tags    map[string]string
+				Columns []string
+				Values  [][]any
+			}
 		}
 	}
-	if err := json.Unmarshal(body, &r); err != nil || resp.StatusCode != http.StatusOK || r.Error != "" {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	if err := dec.Decode(&r); err != nil || resp.StatusCode != http.StatusOK || r.Error != "" {
 		return fmt.Errorf("influxdb query %.60q: %s: %s", q, resp.Status, strings.TrimSpace(string(body[:min(len(body), 4096)])))
 	}
 	for _, res := range r.Results {
@@ -210,7 +250,7 @@ func (w *Writer) query(ctx context.Context, method, q string, each func(values [
 		}
 		for _, se := range res.Series {
 			if each != nil {
-				if err := each(se.Values); err != nil {
+				if err := each(se.Tags, se.Columns, se.Values); err != nil {
 					return err
 				}
 			}

@@ -1,7 +1,10 @@
 package series
 
 import (
+	"encoding/json"
+	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"timeclock/aggregator/internal/engine"
@@ -227,6 +230,48 @@ func (b *State) Prune() (due bool, measurements, boards []string) {
 	}
 	slices.Sort(boards)
 	return b.prune, []string{"workday", "overtime_month", "kpi_month"}, boards
+}
+
+var _ influxsink.Refresher = (*State)(nil)
+
+// Refresh appends, after a reload, the punch points of taps of a card that
+// no staff member held when they were written and one does now (a new
+// teacher's card handed out before the roster listed it): written again
+// with the staff member's id, as Records would write them now.
+func (b *State) Refresh(query func(q string, each influxsink.SeriesFunc) error, buf *lineproto.Buffer) error {
+	data := b.engine().Roster()
+	q := `SELECT "card", "clock_synced", "id" FROM "punch" WHERE "staff" = ''`
+	if _, _, boards := b.Prune(); len(boards) > 0 {
+		var or []string
+		for _, x := range boards {
+			or = append(or, `"board" = '`+strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(x)+`'`)
+		}
+		q += " AND (" + strings.Join(or, " OR ") + ")"
+	}
+	return query(q+" GROUP BY *", func(tags map[string]string, columns []string, values [][]any) error {
+		if !slices.Equal(columns, []string{"time", "card", "clock_synced", "id"}) {
+			return fmt.Errorf("punch points read back with columns %v", columns)
+		}
+		for _, v := range values {
+			card, _ := v[1].(string)
+			si, ok := data.StaffByCard(card)
+			if !ok {
+				continue
+			}
+			n, _ := v[0].(json.Number)
+			ns, err := n.Int64()
+			if err != nil {
+				return fmt.Errorf("punch point time %v: %w", v[0], err)
+			}
+			synced, _ := v[2].(bool)
+			id, _ := v[3].(string)
+			buf.Point("punch").Tag("board", tags["board"]).Tag("dir", tags["dir"]).Tag("gateway", tags["gateway"]).
+				Tag("reader", tags["reader"]).Tag("school", tags["school"]).
+				Str("id", id).Str("card", card).Str("staff", data.Staff()[si].ID).Bool("clock_synced", synced).
+				End(time.Unix(0, ns))
+		}
+		return nil
+	})
 }
 
 // Pruned notes that the series a reload left are dropped.

@@ -250,6 +250,15 @@ func TestRosterReload(t *testing.T) {
 		rows := db.Query(t, "timeclock", q)
 		return len(rows) == 1 && rows[0].Values["overtime_min"] == json.Number("90"), fmt.Sprint(rows)
 	})
+	// the taps' punch points, written while the card was unknown, name the
+	// teacher now, and are not doubled
+	eventually(t, "the punch points naming T0001", func() (bool, string) {
+		rows := db.Query(t, "timeclock", `SELECT count(id) FROM punch WHERE staff='T0001'`)
+		return len(rows) == 1 && rows[0].Values["count"] == json.Number("2"), fmt.Sprint(rows)
+	})
+	if rows := db.Query(t, "timeclock", `SELECT count(id) FROM punch`); len(rows) != 1 || rows[0].Values["count"] != json.Number("2") {
+		t.Errorf("punch points: %v, want the 2 taps", rows)
+	}
 	// a broken roster is refused; the data in force stays
 	writeFile(t, filepath.Join(f.dir, "roster.csv"), "staff_id,name\nbroken\n")
 	s.Reload()
