@@ -142,7 +142,7 @@ func (w *Writer) Series(ctx context.Context, measurement, board string) ([]map[s
 	}
 	q := "SHOW SERIES FROM " + ident(measurement)
 	if board != "" {
-		q += " WHERE " + ident("board") + " = " + literal(board)
+		q += " WHERE " + ident("board") + " = " + Literal(board)
 	}
 	var out []map[string]string
 	err := w.query(ctx, q, func(_ map[string]string, _ []string, values [][]any) error {
@@ -183,7 +183,7 @@ func (w *Writer) DropSeries(ctx context.Context, measurement string, series []ma
 				if j > 0 {
 					q.WriteString(" AND ")
 				}
-				q.WriteString(ident(k) + " = " + literal(tags[k]))
+				q.WriteString(ident(k) + " = " + Literal(tags[k]))
 			}
 		}
 		if err := w.query(ctx, q.String(), nil); err != nil {
@@ -290,11 +290,11 @@ func parseSeriesKey(key string) (string, map[string]string, error) {
 	return parts[0], tags, nil
 }
 
-// ident quotes an InfluxQL identifier; literal a string literal.
+// ident quotes an InfluxQL identifier; Literal a string literal.
 func ident(s string) string {
 	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"`
 }
 
-func literal(s string) string {
+func Literal(s string) string {
 	return `'` + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(s) + `'`
 }

@@ -24,7 +24,7 @@ func TestParseSeriesKey(t *testing.T) {
 			t.Errorf("parseSeriesKey(%q) = %q, %v, %v; want %q, %v, error %v", c.key, name, tags, err, c.name, c.tags, c.bad)
 		}
 	}
-	if got := literal(`it's \`); got != `'it\'s \\'` {
-		t.Errorf("literal = %s", got)
+	if got := Literal(`it's \`); got != `'it\'s \\'` {
+		t.Errorf("Literal = %s", got)
 	}
 }

@@ -179,25 +179,8 @@ func (w *Writer) ensureDatabase(ctx context.Context) error {
 
 // createDatabase runs CREATE DATABASE (a no-op when it exists) on 1.8.
 func (w *Writer) createDatabase(ctx context.Context) error {
-	q := url.Values{"q": {fmt.Sprintf("CREATE DATABASE %q", w.target.Database)}}
-	if w.target.User != "" {
-		q.Set("u", w.target.User)
-		q.Set("p", w.target.Password)
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(w.target.URL, "/")+"/query",
-		strings.NewReader(q.Encode()))
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	resp, err := w.http.Do(req)
-	if err != nil {
-		return fmt.Errorf("influxdb: create database: %w", err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
-	if resp.StatusCode != http.StatusOK || strings.Contains(string(body), `"error"`) {
-		return fmt.Errorf("influxdb: create database %q: %s: %s", w.target.Database, resp.Status, strings.TrimSpace(string(body)))
+	if err := w.query(ctx, "CREATE DATABASE "+ident(w.target.Database), nil); err != nil {
+		return fmt.Errorf("influxdb: create database %q: %w", w.target.Database, err)
 	}
 	w.log.Info("influxdb database ready", "db", w.target.Database)
 	return nil

@@ -36,13 +36,11 @@ func (b *Records) Record(r influxsink.Record, buf *lineproto.Buffer) error {
 		if si, ok := data.StaffByCard(t.Card); ok {
 			staff = data.Staff()[si].ID
 		}
-		buf.Point("punch").Tag("board", t.Board).Tag("dir", string(t.Dir)).Tag("gateway", t.Gateway).
-			Tag("reader", t.Reader).Tag("school", t.School).
-			Str("id", t.ID).Str("card", t.Card).Str("staff", staff).Bool("clock_synced", t.Clock != "unsynced").
-			// Two cards read at one reader in the same millisecond must stay
-			// two points (the id and card are fields): the record's sequence in
-			// the sub-millisecond nanoseconds, stable for a rewrite.
-			End(t.TS.Truncate(time.Millisecond).Add(time.Duration(r.Seq % 1_000_000)))
+		// Two cards read at one reader in the same millisecond must stay two
+		// points (the id and card are fields): the record's sequence in the
+		// sub-millisecond nanoseconds, stable for a rewrite.
+		punchPoint(buf, punchTags{t.Board, string(t.Dir), t.Gateway, t.Reader, t.School}, t.ID, t.Card, staff,
+			t.Clock != "unsynced", t.TS.Truncate(time.Millisecond).Add(time.Duration(r.Seq%1_000_000)))
 	case journal.KindAlert:
 		a, err := journal.DecodeAlert(r.Data)
 		if err != nil {
@@ -69,4 +67,15 @@ func (b *Records) Record(r influxsink.Record, buf *lineproto.Buffer) error {
 			End(st.TS)
 	}
 	return nil
+}
+
+// punchTags are the tags of a punch point.
+type punchTags struct{ board, dir, gateway, reader, school string }
+
+// punchPoint appends a tap's punch point (FORMATS.md §5), as Records writes
+// it and State.Refresh writes it again.
+func punchPoint(buf *lineproto.Buffer, tags punchTags, id, card, staff string, synced bool, at time.Time) {
+	buf.Point("punch").Tag("board", tags.board).Tag("dir", tags.dir).Tag("gateway", tags.gateway).
+		Tag("reader", tags.reader).Tag("school", tags.school).
+		Str("id", id).Str("card", card).Str("staff", staff).Bool("clock_synced", synced).End(at)
 }

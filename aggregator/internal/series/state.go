@@ -3,6 +3,7 @@ package series
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -225,11 +226,14 @@ var _ influxsink.Pruner = (*State)(nil)
 // roster no longer writes (a staff member moved to another school, role or
 // board) are to be dropped, among the boards this aggregator serves.
 func (b *State) Prune() (due bool, measurements, boards []string) {
-	for x := range b.boards {
-		boards = append(boards, x)
-	}
+	return b.prune, []string{"workday", "overtime_month", "kpi_month"}, b.served()
+}
+
+// served returns the boards this aggregator serves, sorted (nil: all).
+func (b *State) served() []string {
+	boards := slices.Collect(maps.Keys(b.boards))
 	slices.Sort(boards)
-	return b.prune, []string{"workday", "overtime_month", "kpi_month"}, boards
+	return boards
 }
 
 var _ influxsink.Refresher = (*State)(nil)
@@ -241,10 +245,10 @@ var _ influxsink.Refresher = (*State)(nil)
 func (b *State) Refresh(query func(q string, each influxsink.SeriesFunc) error, buf *lineproto.Buffer) error {
 	data := b.engine().Roster()
 	q := `SELECT "card", "clock_synced", "id" FROM "punch" WHERE "staff" = ''`
-	if _, _, boards := b.Prune(); len(boards) > 0 {
+	if boards := b.served(); len(boards) > 0 {
 		var or []string
 		for _, x := range boards {
-			or = append(or, `"board" = '`+strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(x)+`'`)
+			or = append(or, `"board" = `+influxsink.Literal(x))
 		}
 		q += " AND (" + strings.Join(or, " OR ") + ")"
 	}
@@ -265,10 +269,8 @@ func (b *State) Refresh(query func(q string, each influxsink.SeriesFunc) error, 
 			}
 			synced, _ := v[2].(bool)
 			id, _ := v[3].(string)
-			buf.Point("punch").Tag("board", tags["board"]).Tag("dir", tags["dir"]).Tag("gateway", tags["gateway"]).
-				Tag("reader", tags["reader"]).Tag("school", tags["school"]).
-				Str("id", id).Str("card", card).Str("staff", data.Staff()[si].ID).Bool("clock_synced", synced).
-				End(time.Unix(0, ns))
+			punchPoint(buf, punchTags{tags["board"], tags["dir"], tags["gateway"], tags["reader"], tags["school"]},
+				id, card, data.Staff()[si].ID, synced, time.Unix(0, ns))
 		}
 		return nil
 	})

@@ -59,6 +59,7 @@ type Service struct {
 	files    fileState
 	mqttURL  string
 	snapKey  string // what the engine was built on (see snapshotKey); writer or stopped only
+	digest   string // of the reference files read at New (see dataDigest), for journalChangedData
 	restored bool   // the engine started from the snapshot
 	ran      bool
 }
@@ -109,7 +110,7 @@ func New(cfg *config.Config, log *slog.Logger, now func() time.Time) (s *Service
 	oc.DebounceMs = cfg.Debounce.Milliseconds()
 	s.live = NewLive(oc)
 	start := time.Now()
-	s.snapKey = snapshotKey(digest, oc)
+	s.snapKey, s.digest = snapshotKey(digest, oc), digest
 	restoredFrom, err := s.rebuild(data, now())
 	if err != nil {
 		return nil, err

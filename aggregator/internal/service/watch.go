@@ -159,7 +159,7 @@ func (s *Service) recordDigest(digest string) {
 // series, as after a reload while running, and drops the series the roster
 // no longer writes.
 func (s *Service) journalChangedData(ctx context.Context) {
-	digest := dataDigest(s.cfg.Data)
+	digest := s.digest
 	old, ok, err := s.j.CursorOK(digestCursor)
 	if err != nil || digest == "" || (ok && old == digest64(digest)) {
 		return
