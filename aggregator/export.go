@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -33,10 +32,7 @@ func exportEvents(args []string, getenv func(string) string, stdout, stderr io.W
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return cli.UsageError{Msg: err.Error()}
+		return cli.Usage(err)
 	}
 	if fs.NArg() > 0 {
 		return cli.UsageError{Msg: fmt.Sprintf("export: unexpected argument %q (see -h)", fs.Arg(0))}

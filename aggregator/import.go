@@ -53,10 +53,7 @@ func importEvents(ctx context.Context, args []string, getenv func(string) string
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return cli.UsageError{Msg: err.Error()}
+		return cli.Usage(err)
 	}
 	if fs.NArg() > 0 || *events == "" {
 		return cli.UsageError{Msg: "import: -events FILE is required, and nothing else (see -h)"}

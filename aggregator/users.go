@@ -54,10 +54,7 @@ func users(args []string, getenv func(string) string, stdout, stderr io.Writer) 
 		return cli.UsageError{Msg: fmt.Sprintf("users: unknown action %q\n%s", verb, usersUsage)}
 	}
 	if err := fs.Parse(args[1:]); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return cli.UsageError{Msg: err.Error()}
+		return cli.Usage(err)
 	}
 	if fs.NArg() > 0 {
 		return cli.UsageError{Msg: fmt.Sprintf("users %s: unexpected arguments %q", verb, fs.Args())}
