@@ -2,32 +2,13 @@ package service
 
 import (
 	"fmt"
-	"io"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
 
 	"timeclock/aggregator/internal/config"
+	"timeclock/aggregator/internal/web/webtest/harness"
 )
-
-func do(t *testing.T, method, url, token, body string) (int, string) {
-	t.Helper()
-	req, err := http.NewRequest(method, url, strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
-}
 
 func TestAPI(t *testing.T) {
 	f := newFixture(t, 3)
@@ -81,8 +62,8 @@ func TestAPI(t *testing.T) {
 		{"journal", "GET", "/api/v1/journal", adminToken, "", 200, `"adjustments": 3`},
 	}
 	for _, tt := range tests {
-		st, body := do(t, tt.method, base+tt.path, tt.token, tt.body)
-		if st != tt.want || !strings.Contains(body, tt.contains) {
+		st, body := harness.Do(t, tt.method, base+tt.path, tt.token, tt.body)
+		if st != tt.want || !strings.Contains(string(body), tt.contains) {
 			t.Errorf("%s: %d %s\nwant %d containing %q", tt.name, st, body, tt.want, tt.contains)
 		}
 	}

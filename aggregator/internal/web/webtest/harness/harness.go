@@ -95,7 +95,13 @@ func Eventually(t testing.TB, what string, cond func() (bool, string)) {
 // is status 0 with the error as the body.
 func Get(t testing.TB, url, token string) (int, []byte) {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodGet, url, nil)
+	return Do(t, http.MethodGet, url, token, "")
+}
+
+// Do sends a request of method with body to url, as Get does.
+func Do(t testing.TB, method, url, token, body string) (int, []byte) {
+	t.Helper()
+	req, err := http.NewRequest(method, url, strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
