@@ -79,12 +79,7 @@ func wait(t *testing.T, tok mqtt.Token) error {
 
 func (c *client) subscribe(t *testing.T, filters ...string) {
 	t.Helper()
-	m := map[string]byte{}
-	for _, f := range filters {
-		m[f] = 1
-	}
-	tok := c.SubscribeMultiple(m, nil)
-	if err := wait(t, tok); err != nil {
+	if err := wait(t, c.SubscribeMultiple(qos1(filters), nil)); err != nil {
 		t.Fatalf("%s: subscribe %v: %v", c.name, filters, err)
 	}
 }
@@ -94,11 +89,7 @@ func (c *client) subscribe(t *testing.T, filters ...string) {
 // either way nothing may arrive, which the caller checks.
 func (c *client) trySubscribe(t *testing.T, filters ...string) {
 	t.Helper()
-	m := map[string]byte{}
-	for _, f := range filters {
-		m[f] = 1
-	}
-	tok := c.SubscribeMultiple(m, nil)
+	tok := c.SubscribeMultiple(qos1(filters), nil)
 	if err := wait(t, tok); err != nil {
 		t.Logf("%s: subscribe %v: %v", c.name, filters, err)
 		return
@@ -106,6 +97,15 @@ func (c *client) trySubscribe(t *testing.T, filters ...string) {
 	if st, ok := tok.(*mqtt.SubscribeToken); ok {
 		t.Logf("%s: subscribe %v: granted %v", c.name, filters, st.Result())
 	}
+}
+
+// qos1 asks for QoS 1 on each of filters.
+func qos1(filters []string) map[string]byte {
+	m := make(map[string]byte, len(filters))
+	for _, f := range filters {
+		m[f] = 1
+	}
+	return m
 }
 
 func (c *client) publish(t *testing.T, topic, payload string, retained bool) {
