@@ -156,3 +156,13 @@ func TestNewLogger(t *testing.T) {
 		t.Errorf("text at debug: %q", s)
 	}
 }
+
+func TestCheckLog(t *testing.T) {
+	if errs := CheckLog("warn", "json", " "); errs != nil {
+		t.Errorf("CheckLog(warn, json) = %v", errs)
+	}
+	got := fmt.Sprint(CheckLog("loud", "xml", ": "))
+	if want := `[-log-level: "loud": want debug, info, warn or error -log-format: "xml": want text or json]`; got != want {
+		t.Errorf("CheckLog = %s, want %s", got, want)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -111,3 +112,17 @@ var (
 	LogFormats    = []string{"text", "json"}                                    // of -log-format (NewLogger)
 	BrokerSchemes = []string{"tcp", "mqtt", "ssl", "tls", "mqtts", "ws", "wss"} // of an MQTT broker URL
 )
+
+// CheckLog returns the errors of a -log-level and a -log-format that
+// NewLogger does not take. sep stands between the flag and the value, as in
+// the rest of the program's errors: "-log-level" + sep + `"loud": want …`.
+func CheckLog(level, format, sep string) []error {
+	var errs []error
+	if !slices.Contains(LogLevels, level) {
+		errs = append(errs, fmt.Errorf("-log-level%s%q: want debug, info, warn or error", sep, level))
+	}
+	if !slices.Contains(LogFormats, format) {
+		errs = append(errs, fmt.Errorf("-log-format%s%q: want text or json", sep, format))
+	}
+	return errs
+}

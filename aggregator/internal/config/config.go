@@ -316,13 +316,7 @@ func (c *Config) Validate() error {
 	if c.SnapshotEvery != 0 && c.SnapshotEvery < time.Minute {
 		add("-snapshot-every: %v: 0 or at least 1m", c.SnapshotEvery)
 	}
-	if !slices.Contains(cli.LogLevels, c.LogLevel) {
-		add("-log-level: %q: want debug, info, warn or error", c.LogLevel)
-	}
-	if !slices.Contains(cli.LogFormats, c.LogFormat) {
-		add("-log-format: %q: want text or json", c.LogFormat)
-	}
-	return errors.Join(errs...)
+	return errors.Join(append(errs, cli.CheckLog(c.LogLevel, c.LogFormat, ": ")...)...)
 }
 
 // InfluxV1 reports whether the InfluxDB target is a 1.8 database.

@@ -340,13 +340,7 @@ func (c *Config) Validate() error {
 	if c.BuzzerToneHz < 0 || c.BuzzerToneHz > 20000 {
 		bad("-buzzer-tone %d: want 0 to 20000", c.BuzzerToneHz)
 	}
-	if !slices.Contains(cli.LogLevels, c.LogLevel) {
-		bad("-log-level %q: want debug, info, warn or error", c.LogLevel)
-	}
-	if !slices.Contains(cli.LogFormats, c.LogFormat) {
-		bad("-log-format %q: want text or json", c.LogFormat)
-	}
-	return errors.Join(errs...)
+	return errors.Join(append(errs, cli.CheckLog(c.LogLevel, c.LogFormat, " ")...)...)
 }
 
 // Print writes the effective configuration as a config file would hold it,
