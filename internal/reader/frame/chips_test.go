@@ -114,7 +114,7 @@ var chips = []chip{
 		wake:  "55 55 00 00 00", poll: pollA, card: classic, found: cardA4, foreign: "em4100:67003b51c6",
 		session:  []string{"", classic, ntag, "mifare:04112233445566778899", felica, ""},
 		finish:   func(context.Context, host) error { return nil },
-		firmware: "PN532 firmware 1.6", initStep: "SAMConfiguration",
+		firmware: "PN532 firmware 1.6", initStep: "pn532 SAMConfiguration: ",
 	},
 	{
 		name: "rcs620s",
@@ -144,7 +144,7 @@ var chips = []chip{
 		poll:  pollF, card: felica, found: cardF, foreign: "mifare:04a24b72",
 		session:  []string{"", felica, felica, ""},
 		finish:   func(ctx context.Context, h host) error { return h.(*rcs620s.Reader).RFOff(ctx) },
-		firmware: "RC-S620S IC 33 firmware 1.30", initStep: "reset",
+		firmware: "RC-S620S IC 33 firmware 1.30", initStep: "rcs620s reset: ",
 	},
 }
 

@@ -56,6 +56,16 @@ func (h *Host) ReadFirmware(ctx context.Context, describe func(ic, ver, rev byte
 	return nil
 }
 
+// Configure runs configuration command cmd as Link.Configure does; its
+// error names the chip and what was configured ("pn532 SAMConfiguration:
+// …"), as the drivers' Init reports it.
+func (h *Host) Configure(ctx context.Context, timeout time.Duration, what string, cmd byte, params ...byte) error {
+	if err := h.Link.Configure(ctx, timeout, cmd, params...); err != nil {
+		return fmt.Errorf("%s %s: %w", h.kind, what, err)
+	}
+	return nil
+}
+
 // PollFeliCa polls once for a FeliCa card at 212 kbps, system code FFFF,
 // and returns its card id felica:{IDm} of FORMATS.md §2, or "" when no card
 // answered.

@@ -64,8 +64,8 @@ func (r *Reader) Init(ctx context.Context) error {
 	if err := reader.WriteAll(r.port, wakeUp); err != nil {
 		return err
 	}
-	if err := r.Link.Configure(ctx, FirstTimeout, CmdSAMConfiguration, 0x01); err != nil {
-		return fmt.Errorf("pn532 SAMConfiguration: %w", err)
+	if err := r.Configure(ctx, FirstTimeout, "SAMConfiguration", CmdSAMConfiguration, 0x01); err != nil {
+		return err
 	}
 	err := r.ReadFirmware(ctx, func(ic, ver, rev byte) (string, error) {
 		if ic != 0x32 {
@@ -76,10 +76,7 @@ func (r *Reader) Init(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := r.Link.Configure(ctx, frame.CommandTimeout, frame.CmdRFConfiguration, retries...); err != nil {
-		return fmt.Errorf("pn532 RFConfiguration retries: %w", err)
-	}
-	return nil
+	return r.Configure(ctx, frame.CommandTimeout, "RFConfiguration retries", frame.CmdRFConfiguration, retries...)
 }
 
 // Poll looks for a Type A card, then for a FeliCa card, and returns the

@@ -64,8 +64,8 @@ func (r *Reader) Init(ctx context.Context) error {
 	if err := r.Link.Flush(); err != nil {
 		return err
 	}
-	if err := r.Link.Configure(ctx, FirstTimeout, CmdReset, 0x01); err != nil {
-		return fmt.Errorf("rcs620s reset: %w", err)
+	if err := r.Configure(ctx, FirstTimeout, "reset", CmdReset, 0x01); err != nil {
+		return err
 	}
 	// The module resets on the host's ACK after its answer.
 	if err := r.Link.WriteACK(); err != nil {
@@ -78,8 +78,8 @@ func (r *Reader) Init(ctx context.Context) error {
 		return err
 	}
 	for _, c := range initCommands {
-		if err := r.Link.Configure(ctx, frame.CommandTimeout, frame.CmdRFConfiguration, c...); err != nil {
-			return fmt.Errorf("rcs620s RFConfiguration %02X: %w", c[0], err)
+		if err := r.Configure(ctx, frame.CommandTimeout, fmt.Sprintf("RFConfiguration %02X", c[0]), frame.CmdRFConfiguration, c...); err != nil {
+			return err
 		}
 	}
 	return r.ReadFirmware(ctx, func(ic, ver, rev byte) (string, error) {
@@ -93,8 +93,5 @@ func (r *Reader) Poll(ctx context.Context) (string, error) { return r.PollFeliCa
 
 // RFOff switches the RF field off (before the reader is left idle).
 func (r *Reader) RFOff(ctx context.Context) error {
-	if err := r.Link.Configure(ctx, frame.CommandTimeout, frame.CmdRFConfiguration, frame.RFItemField, 0x00); err != nil {
-		return fmt.Errorf("rcs620s RF off: %w", err)
-	}
-	return nil
+	return r.Configure(ctx, frame.CommandTimeout, "RF off", frame.CmdRFConfiguration, frame.RFItemField, 0x00)
 }
