@@ -1,12 +1,12 @@
 package main
 
 import (
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"timeclock/aggregator/internal/auth"
+	"timeclock/aggregator/internal/web/webtest/harness"
 )
 
 func TestUsersCommand(t *testing.T) {
@@ -58,7 +58,7 @@ func TestUsersCommand(t *testing.T) {
 			}
 		})
 	}
-	if strings.Contains(mustRead(t, file), tok) {
+	if strings.Contains(harness.ReadFile(t, file), tok) {
 		t.Error("the users file holds a token")
 	}
 
@@ -81,13 +81,4 @@ func TestUsersCommand(t *testing.T) {
 	if _, ok := holder(tok2); !ok {
 		t.Error("remove dropped another user")
 	}
-}
-
-func mustRead(t *testing.T, path string) string {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
 }

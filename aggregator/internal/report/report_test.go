@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"timeclock/aggregator/internal/web/webtest/harness"
 )
 
 func runReport(t *testing.T, data string, args ...string) (string, string, string, error) {
@@ -18,15 +20,6 @@ func runReport(t *testing.T, data string, args ...string) (string, string, strin
 	return out, stdout.String(), stderr.String(), err
 }
 
-func readFile(t *testing.T, path string) string {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
-}
-
 // TestWorkedExample runs the report on DOMAIN.md §7 and compares with the
 // numbers worked out by hand there.
 func TestWorkedExample(t *testing.T) {
@@ -35,12 +28,12 @@ func TestWorkedExample(t *testing.T) {
 		t.Fatalf("report: %v\n%s", err, stderr)
 	}
 	for _, name := range []string{"staff_months.csv", "board_months.csv"} {
-		got, want := readFile(t, filepath.Join(out, name)), readFile(t, filepath.Join("testdata/worked/want", name))
+		got, want := harness.ReadFile(t, filepath.Join(out, name)), harness.ReadFile(t, filepath.Join("testdata/worked/want", name))
 		if got != want {
 			t.Errorf("%s:\n%s\nwant:\n%s", name, got, want)
 		}
 	}
-	html := readFile(t, filepath.Join(out, "tables_nakatsu_FY2026.html"))
+	html := harness.ReadFile(t, filepath.Join(out, "tables_nakatsu_FY2026.html"))
 	for _, want := range []string{"令和8年度", "2026年6月", "＊"} {
 		if !strings.Contains(html, want) {
 			t.Errorf("tables page lacks %q", want)
@@ -54,7 +47,7 @@ func TestWorkedExample(t *testing.T) {
 // TestOrderAndDuplicatesDoNotMatter shuffles the events and repeats some.
 func TestOrderAndDuplicatesDoNotMatter(t *testing.T) {
 	dir := copyData(t, "testdata/worked")
-	lines := strings.Split(strings.TrimSpace(readFile(t, filepath.Join(dir, "events.jsonl"))), "\n")
+	lines := strings.Split(strings.TrimSpace(harness.ReadFile(t, filepath.Join(dir, "events.jsonl"))), "\n")
 	lines = append(lines, lines[0], lines[3], lines[len(lines)-1])
 	r := rand.New(rand.NewPCG(7, 7))
 	r.Shuffle(len(lines), func(i, j int) { lines[i], lines[j] = lines[j], lines[i] })
@@ -66,7 +59,7 @@ func TestOrderAndDuplicatesDoNotMatter(t *testing.T) {
 	if !strings.Contains(stdout, "(3 duplicates)") {
 		t.Errorf("stdout %q", stdout)
 	}
-	if got, want := readFile(t, filepath.Join(out, "staff_months.csv")), readFile(t, "testdata/worked/want/staff_months.csv"); got != want {
+	if got, want := harness.ReadFile(t, filepath.Join(out, "staff_months.csv")), harness.ReadFile(t, "testdata/worked/want/staff_months.csv"); got != want {
 		t.Errorf("shuffled: %s", got)
 	}
 }
@@ -90,11 +83,11 @@ func copyData(t *testing.T, from string) string {
 // the exit status is 1, and the good rows are in the output.
 func TestBadRowsReportedGoodRowsKept(t *testing.T) {
 	dir := copyData(t, "testdata/worked")
-	ev := readFile(t, filepath.Join(dir, "events.jsonl"))
+	ev := harness.ReadFile(t, filepath.Join(dir, "events.jsonl"))
 	ev = "{not json\n" + ev + `{"v":2,"type":"tap"}` + "\n" +
 		`{"v":1,"type":"adjustment","id":"adj-9","staff":"NOBODY","date":"2026-06-02","kind":"offsite","minutes":5,"author":"a","reason":"r","created":"2026-06-03T09:00:00+09:00"}` + "\n"
 	os.WriteFile(filepath.Join(dir, "events.jsonl"), []byte(ev), 0o644)
-	roster := readFile(t, filepath.Join(dir, "roster.csv")) + "T2,x,wizard,nakatsu,nakatsu-e01,elementary,std,,,\n"
+	roster := harness.ReadFile(t, filepath.Join(dir, "roster.csv")) + "T2,x,wizard,nakatsu,nakatsu-e01,elementary,std,,,\n"
 	os.WriteFile(filepath.Join(dir, "roster.csv"), []byte(roster), 0o644)
 
 	out, _, stderr, err := runReport(t, dir, "-from", "2026-06", "-to", "2026-06")
@@ -106,7 +99,7 @@ func TestBadRowsReportedGoodRowsKept(t *testing.T) {
 			t.Errorf("stderr lacks %q:\n%s", want, stderr)
 		}
 	}
-	if got, want := readFile(t, filepath.Join(out, "staff_months.csv")), readFile(t, "testdata/worked/want/staff_months.csv"); got != want {
+	if got, want := harness.ReadFile(t, filepath.Join(out, "staff_months.csv")), harness.ReadFile(t, "testdata/worked/want/staff_months.csv"); got != want {
 		t.Errorf("good rows lost: %s", got)
 	}
 }

@@ -6,11 +6,13 @@ import (
 	"path/filepath"
 	"reflect"
 	"sort"
+	"strings"
 	"testing"
 	"time"
 
 	"timeclock/aggregator/internal/journal"
 	"timeclock/aggregator/internal/web/journalfeed"
+	"timeclock/aggregator/internal/web/webtest/harness"
 	"timeclock/internal/civil"
 	"timeclock/internal/overtime"
 	"timeclock/internal/roster"
@@ -181,7 +183,8 @@ func TestSnapshotNotUsedWhenItDoesNotFit(t *testing.T) {
 		}
 	}
 	// A changed roster is another key.
-	writeFile(t, filepath.Join(f.dir, roster.RosterFile), mustRead(t, filepath.Join(f.dir, roster.RosterFile))+"\n")
+	rosterFile := filepath.Join(f.dir, roster.RosterFile)
+	writeFile(t, rosterFile, harness.ReadFile(t, rosterFile)+"\n")
 	if snapshotKey(dataDigest(f.dir), overtime.DefaultConfig()) == key {
 		t.Error("the key does not change with the roster")
 	}
@@ -194,7 +197,7 @@ func TestSnapshotNotUsedWhenItDoesNotFit(t *testing.T) {
 	if err := os.WriteFile(p, b[:len(b)-10], 0o600); err != nil {
 		t.Fatal(err)
 	}
-	writeFile(t, filepath.Join(f.dir, roster.RosterFile), mustRead(t, filepath.Join(f.dir, roster.RosterFile))[:len(mustRead(t, filepath.Join(f.dir, roster.RosterFile)))-1])
+	writeFile(t, rosterFile, strings.TrimSuffix(harness.ReadFile(t, rosterFile), "\n"))
 	s, err = New(cfg, testLog(t), time.Now)
 	if err != nil {
 		t.Fatal(err)
@@ -203,13 +206,4 @@ func TestSnapshotNotUsedWhenItDoesNotFit(t *testing.T) {
 	if s.restored {
 		t.Fatal("restored from a truncated snapshot")
 	}
-}
-
-func mustRead(t *testing.T, p string) string {
-	t.Helper()
-	b, err := os.ReadFile(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
 }

@@ -17,7 +17,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -277,14 +276,4 @@ func (a *Aggregator) Report(t testing.TB, from, to civil.Month) string {
 		t.Fatalf("aggregator report: %v\n%s", err, stderr.String())
 	}
 	return out
-}
-
-// ReadFile returns a file's bytes or fails the test.
-func ReadFile(t testing.TB, path string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
 }

@@ -1,8 +1,8 @@
 // Package harness is the part of webtest that does not need the service:
 // a test configuration, running a service in the test process, waiting for
-// a condition, fetching a page, publishing over MQTT, the test's log. The
-// service's own tests, which webtest cannot serve (it imports the
-// service), use it too.
+// a condition, fetching a page, publishing over MQTT, reading a file, the
+// test's log. The service's own tests, which webtest cannot serve (it
+// imports the service), and the other tests of the aggregator use it too.
 package harness
 
 import (
@@ -11,6 +11,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -164,6 +165,16 @@ func wait(t testing.TB, toks []paho.Token) {
 			t.Fatalf("publish: %v", tok.Error())
 		}
 	}
+}
+
+// ReadFile returns a file's text or fails the test.
+func ReadFile(t testing.TB, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
 
 // Log writes a service's warnings, and with -v everything from info, to
