@@ -71,8 +71,9 @@ func (d Date) YMD() (int, time.Month, int) {
 
 // String writes d as YYYY-MM-DD.
 func (d Date) String() string {
-	y, m, dd := d.YMD()
-	return fmt.Sprintf("%04d-%02d-%02d", y, int(m), dd)
+	var b [10]byte
+	t, _ := d.AppendText(b[:0])
+	return string(t)
 }
 
 // Weekday returns the day of the week of d.
@@ -154,7 +155,11 @@ func (m Month) Year() int { return int(m) / 12 }
 func (m Month) Mon() time.Month { return time.Month(int(m)%12 + 1) }
 
 // String writes m as YYYY-MM.
-func (m Month) String() string { return fmt.Sprintf("%04d-%02d", m.Year(), int(m.Mon())) }
+func (m Month) String() string {
+	var b [7]byte
+	t, _ := m.AppendText(b[:0])
+	return string(t)
+}
 
 // First returns the first date of m.
 func (m Month) First() Date { return D(m.Year(), m.Mon(), 1) }

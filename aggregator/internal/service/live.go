@@ -205,23 +205,26 @@ func (l *Live) Build(data *roster.Data, events Events, now time.Time, journaled 
 		return n, err
 	}
 	discard()
-	today, _ := civil.WorkDate(now.Unix(), l.cfg.DayStartMin)
-	var want map[string]journal.Alert
-	e.View(func(core *overtime.Engine, data *roster.Data) {
-		want = raisedFromState(core, data, l.cfg, today, now)
-	})
 	if snap != nil {
-		open, err := snap.raised()
-		if err != nil {
+		if _, err := snap.raised(); err != nil {
 			return n, fmt.Errorf("%w: %w", errSnapshot, err)
 		}
-		for _, a := range open {
-			fold(fromJournal, a)
-		}
+		fromJournal = snap.openSet
 		for _, a := range tail {
 			fold(fromJournal, a)
 		}
 	}
+	hint := len(fromJournal)
+	if !journaled {
+		l.mu.Lock()
+		hint = len(l.open)
+		l.mu.Unlock()
+	}
+	today, _ := civil.WorkDate(now.Unix(), l.cfg.DayStartMin)
+	var want map[string]journal.Alert
+	e.View(func(core *overtime.Engine, data *roster.Data) {
+		want = raisedFromState(core, data, l.cfg, today, now, hint)
+	})
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if journaled {
@@ -233,19 +236,28 @@ func (l *Live) Build(data *roster.Data, events Events, now time.Time, journaled 
 }
 
 // diff returns the transitions that turn the raised set have into want.
+// The two directions are looked up at once (both maps are only read): at
+// start each holds the whole raised set.
 func diff(have, want map[string]journal.Alert) []journal.Alert {
-	var out []journal.Alert
-	for k, a := range want {
-		if _, ok := have[k]; !ok {
-			out = append(out, a)
+	var raise []journal.Alert
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for k, a := range want {
+			if _, ok := have[k]; !ok {
+				raise = append(raise, a)
+			}
 		}
-	}
+	}()
+	var out []journal.Alert
 	for k, a := range have {
 		if _, ok := want[k]; !ok {
 			a.Raised = false
 			out = append(out, a)
 		}
 	}
+	<-done
+	out = append(out, raise...)
 	sort.Slice(out, func(i, j int) bool { return out[i].Key() < out[j].Key() })
 	return out
 }

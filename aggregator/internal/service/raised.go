@@ -22,21 +22,22 @@ import (
 //     with a recorded date, as the engine evaluates them.
 //
 // The staff are read in two halves at once (the engine is only read), as a
-// restart waits for it.
+// restart waits for it. sizeHint is how many alerts are expected (the
+// journaled raised set's size), so the map is not grown step by step.
 func raisedFromState(core *overtime.Engine, data *roster.Data, cfg overtime.Config, today civil.Date,
-	now time.Time) map[string]journal.Alert {
+	now time.Time, sizeHint int) map[string]journal.Alert {
 	n := data.Len()
 	if n < 32 {
-		return raisedOf(core, data, cfg, today, now, 0, n)
+		return raisedOf(core, data, cfg, today, now, 0, n, sizeHint)
 	}
 	var other map[string]journal.Alert
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		other = raisedOf(core, data, cfg, today, now, n/2, n)
+		other = raisedOf(core, data, cfg, today, now, n/2, n, sizeHint/2)
 	}()
-	out := raisedOf(core, data, cfg, today, now, 0, n/2)
+	out := raisedOf(core, data, cfg, today, now, 0, n/2, sizeHint)
 	wg.Wait()
 	for k, a := range other {
 		out[k] = a
@@ -46,8 +47,8 @@ func raisedFromState(core *overtime.Engine, data *roster.Data, cfg overtime.Conf
 
 // raisedOf is raisedFromState of the staff [lo, hi).
 func raisedOf(core *overtime.Engine, data *roster.Data, cfg overtime.Config, today civil.Date,
-	now time.Time, lo, hi int) map[string]journal.Alert {
-	out := map[string]journal.Alert{}
+	now time.Time, lo, hi, sizeHint int) map[string]journal.Alert {
+	out := make(map[string]journal.Alert, sizeHint)
 	add := func(s *roster.Staff, rule string, lvl overtime.Level, period string, value, threshold float64) {
 		a := journal.Alert{Staff: s.ID, Board: s.Board, School: s.School, Rule: rule, Level: lvl.String(), Raised: true,
 			Period: period, Value: value, Threshold: threshold, At: now}
@@ -66,7 +67,10 @@ func raisedOf(core *overtime.Engine, data *roster.Data, cfg overtime.Config, tod
 				first = mo
 			}
 			last = mo
-			period := d.Date.String()
+			period := "" // written only for a date with an alert: most have none
+			if d.LockBreach || d.IntervalBreach || d.Incomplete && d.Date < today || d.Unsynced {
+				period = d.Date.String()
+			}
 			if d.LockBreach {
 				add(s, overtime.RuleLockTime, overtime.LevelWarn, period, minuteOfDay(d.LastOut, d.Date), float64(d.LockMin))
 			}

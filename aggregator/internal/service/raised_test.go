@@ -77,7 +77,7 @@ func TestRaisedFromStateMatchesTransitions(t *testing.T) {
 			today, _ := civil.WorkDate(now.Unix(), 240)
 			var state map[string]journal.Alert
 			e.View(func(core *overtime.Engine, data *roster.Data) {
-				state = raisedFromState(core, data, overtime.DefaultConfig(), today, now)
+				state = raisedFromState(core, data, overtime.DefaultConfig(), today, now, 0)
 			})
 			if got, want := keys(state), keys(folded); fmt.Sprint(got) != fmt.Sprint(want) {
 				t.Errorf("from state %d alerts, from transitions %d\nonly in state: %v\nonly in transitions: %v",

@@ -111,7 +111,7 @@ func New(cfg *config.Config, log *slog.Logger, now func() time.Time) (s *Service
 	s.live = NewLive(oc)
 	start := time.Now()
 	s.snapKey, s.digest = snapshotKey(digest, oc), digest
-	restoredFrom, err := s.rebuild(data, now())
+	feed, err := s.rebuild(data, now())
 	if err != nil {
 		return nil, err
 	}
@@ -158,14 +158,7 @@ func New(cfg *config.Config, log *slog.Logger, now func() time.Time) (s *Service
 	api.New(api.Deps{Engine: s.live.Engine, Open: s.live.Open, Journal: s.j, Submit: s.pipe.Submit, Auth: s.users,
 		Gateways: s.pipe.Gateways, Limits: s.pipe.Limits(), Now: now, DayStartMin: cfg.DayStartMin, Ready: s.ready,
 		InfluxLag: s.InfluxLag, Metrics: s.m, Log: log}).Register(s.mux)
-	if restoredFrom != nil {
-		s.feed, err = journalfeed.Restore(s.j, log, restoredFrom.Feed, restoredFrom.open)
-	} else {
-		s.feed, err = journalfeed.New(s.j, log)
-	}
-	if err != nil {
-		return nil, err
-	}
+	s.feed = feed
 	s.mux.Handle("/", web.New(web.Deps{Engine: web.ViewFunc(func(fn func(*overtime.Engine, *roster.Data)) {
 		s.live.Engine().View(fn)
 	}), Gateways: s.feed, Alerts: s.feed, Taps: s.feed, Auth: webAuth{s.users}, Now: now,

@@ -48,9 +48,11 @@ type snapshotHeader struct {
 // journaled up to Seq, and the engine's state to read.
 type snapshot struct {
 	snapshotHeader
-	// The raised set, decoded while the engine's state is read: open and
+	// The raised set, decoded while the engine's state is read: open,
+	// openSet (the same alerts by key, for the engine's side to own) and
 	// openErr are set when decoded is closed.
 	open    []journal.Alert
+	openSet map[string]journal.Alert
 	openErr error
 	decoded chan struct{}
 	state   io.Reader
@@ -160,6 +162,11 @@ func openSnapshot(dir, key string, last uint64) (s *snapshot, why string, err er
 		defer close(snap.decoded)
 		if snap.open, snap.openErr = decodeAlerts(table, rec, h.Open); snap.openErr != nil {
 			snap.openErr = fmt.Errorf("raised set: %w", snap.openErr)
+			return
+		}
+		snap.openSet = make(map[string]journal.Alert, len(snap.open))
+		for _, a := range snap.open {
+			fold(snap.openSet, a)
 		}
 	}()
 	return snap, "", nil
@@ -235,9 +242,10 @@ func syncDir(dir string) error {
 
 // rebuild builds the engine at start: from the snapshot and the journal
 // after it when there is a valid one, else from the whole journal. It
-// returns the snapshot it restored from (closed; its feed state and raised
-// set still readable), or nil.
-func (s *Service) rebuild(data *roster.Data, now time.Time) (*snapshot, error) {
+// returns the live page's feed as of the journal's end: restored from the
+// snapshot's (at the same time as the engine is read) or read from the
+// whole journal.
+func (s *Service) rebuild(data *roster.Data, now time.Time) (*journalfeed.Feed, error) {
 	hint := int(s.j.Count(journal.KindTap) + s.j.Count(journal.KindAdjustment))
 	snap, why, err := openSnapshot(s.cfg.State, s.snapKey, s.j.Last())
 	if err != nil {
@@ -246,18 +254,36 @@ func (s *Service) rebuild(data *roster.Data, now time.Time) (*snapshot, error) {
 		s.log.Info("engine snapshot not used: replaying the whole journal", "reason", why)
 	}
 	if snap != nil {
+		type restored struct {
+			feed *journalfeed.Feed
+			err  error
+		}
+		feed := make(chan restored, 1)
+		go func() {
+			open, err := snap.raised()
+			if err != nil {
+				feed <- restored{err: err}
+				return
+			}
+			f, err := journalfeed.Restore(s.j, s.log, snap.Feed, open)
+			feed <- restored{f, err}
+		}()
 		start := time.Now()
 		n, err := s.live.Build(data, s.events, now, true, hint, snap)
 		snap.close()
-		if err == nil {
+		r := <-feed
+		if err == nil && r.err == nil {
 			s.log.Info("engine restored from its snapshot", "snapshot_record", snap.Seq, "replayed", n,
 				"took", time.Since(start).Round(time.Millisecond))
 			s.m.Snapshots.WithLabelValues("restored").Inc()
 			s.restored = true
-			return snap, nil
+			return r.feed, nil
 		}
-		if !errors.Is(err, errSnapshot) {
+		if err != nil && !errors.Is(err, errSnapshot) {
 			return nil, fmt.Errorf("rebuilding the engine from the journal: %w", err)
+		}
+		if err == nil {
+			err = r.err
 		}
 		s.log.Warn("engine snapshot unreadable: replaying the whole journal", "err", err)
 		s.m.Snapshots.WithLabelValues("discarded").Inc()
@@ -265,7 +291,7 @@ func (s *Service) rebuild(data *roster.Data, now time.Time) (*snapshot, error) {
 	if _, err := s.live.Build(data, s.events, now, true, hint, nil); err != nil {
 		return nil, fmt.Errorf("rebuilding the engine from the journal: %w", err)
 	}
-	return nil, nil
+	return journalfeed.New(s.j, s.log)
 }
 
 // saveSnapshot writes the engine's state at the journal's last record. It

@@ -186,6 +186,7 @@ func Restore(log Log, logger *slog.Logger, st State, open []journal.Alert) (*Fee
 	for _, c := range st.Counts {
 		f.counts[countKey{c.Board, c.School, c.Rule, c.Month}] = &counts{raised: c.Raised, cleared: c.Cleared}
 	}
+	f.open = make(map[string]journal.Alert, len(open))
 	for _, a := range open {
 		f.open[a.Key()] = a
 	}
