@@ -3,7 +3,6 @@ package wiegandsim
 import (
 	"context"
 	"errors"
-	"log/slog"
 	"slices"
 	"sync"
 	"testing"
@@ -24,13 +23,6 @@ var (
 	w26 = wiegand.W26Card(0xD4, 0x1B81)
 	w34 = wiegand.Frame{Format: wiegand.W34, Data: 0x89D41B81}
 )
-
-// gateway is the host side of a fake wire: a Reader with what it handed out.
-type gateway struct {
-	mu      sync.Mutex
-	cards   []string
-	rejects []error
-}
 
 // TestEndToEnd drives the emulator into the fake pins and reads them back
 // through the edge source and the decoder, as the gateway does.
@@ -104,24 +96,7 @@ func TestEndToEnd(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				wire := wiegandtest.NewWire()
-				var gw gateway
-				r := wiegand.NewReader(wire.Source(), wiegand.Config{
-					Coincidence: 10 * time.Microsecond,
-					Logger:      slog.New(slog.DiscardHandler),
-					Rejected: func(err error) {
-						gw.mu.Lock()
-						gw.rejects = append(gw.rejects, err)
-						gw.mu.Unlock()
-					},
-				}, func(card string) {
-					gw.mu.Lock()
-					gw.cards = append(gw.cards, card)
-					gw.mu.Unlock()
-				})
-				ctx, cancel := context.WithCancel(t.Context())
-				done := make(chan error)
-				go func() { done <- r.Run(ctx) }()
-
+				gw := wire.Start(t.Context(), wiegand.Config{Coincidence: 10 * time.Microsecond})
 				d, err := New(wire.Driver(wiegand.D0), wire.Driver(wiegand.D1), tm)
 				if err != nil {
 					t.Fatal(err)
@@ -131,21 +106,10 @@ func TestEndToEnd(t *testing.T) {
 				}
 				time.Sleep(tm.FrameGap)
 				synctest.Wait()
-				cancel()
-				if err := <-done; err != nil {
+				if err := gw.Stop(); err != nil {
 					t.Fatalf("Run = %v", err)
 				}
-				if !slices.Equal(gw.cards, tt.cards) {
-					t.Errorf("cards = %q, want %q", gw.cards, tt.cards)
-				}
-				if len(gw.rejects) != len(tt.reasons) {
-					t.Fatalf("rejected %v, want %v", gw.rejects, tt.reasons)
-				}
-				for i, err := range gw.rejects {
-					if !errors.Is(err, tt.reasons[i]) {
-						t.Errorf("reject %d = %v, want %v", i, err, tt.reasons[i])
-					}
-				}
+				gw.Check(t, tt.cards, tt.reasons)
 			})
 		})
 	}

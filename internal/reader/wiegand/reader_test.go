@@ -41,34 +41,6 @@ func send(w *wiegandtest.Wire, b wiegand.Bits, interval time.Duration) error {
 	return nil
 }
 
-// result gathers what a Reader hands out.
-type result struct {
-	mu      sync.Mutex
-	cards   []string
-	rejects []error
-}
-
-func (r *result) card(c string)      { r.mu.Lock(); r.cards = append(r.cards, c); r.mu.Unlock() }
-func (r *result) rejected(err error) { r.mu.Lock(); r.rejects = append(r.rejects, err); r.mu.Unlock() }
-
-func (r *result) check(t *testing.T, cards []string, reasons []error) {
-	t.Helper()
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if !slices.Equal(r.cards, cards) {
-		t.Errorf("cards = %q, want %q", r.cards, cards)
-	}
-	if len(r.rejects) != len(reasons) {
-		t.Fatalf("rejected %d frames %v, want %d", len(r.rejects), r.rejects, len(reasons))
-	}
-	for i, err := range r.rejects {
-		var fe *wiegand.FrameError
-		if !errors.Is(err, reasons[i]) || !errors.As(err, &fe) {
-			t.Errorf("reject %d = %v, want a *FrameError of %v", i, err, reasons[i])
-		}
-	}
-}
-
 var (
 	cardW26 = wiegand.W26Card(0xD4, 0x1B81)
 	cardW34 = wiegand.Frame{Format: wiegand.W34, Data: 0x89D41B81}
@@ -144,29 +116,20 @@ func TestReader(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				w := wiegandtest.NewWire()
-				var res result
-				r := wiegand.NewReader(w.Source(), wiegand.Config{
-					Coincidence: 10 * time.Microsecond,
-					Logger:      slog.New(slog.DiscardHandler),
-					Rejected:    res.rejected,
-				}, res.card)
-				ctx, cancel := context.WithCancel(t.Context())
-				done := make(chan error)
-				go func() { done <- r.Run(ctx) }()
+				h := w.Start(t.Context(), wiegand.Config{Coincidence: 10 * time.Microsecond})
 				if err := tt.drive(w); err != nil {
 					t.Fatal(err)
 				}
 				time.Sleep(wiegand.DefaultSilence + time.Millisecond)
 				synctest.Wait()
-				res.check(t, tt.cards, tt.reasons)
-				st := r.Stats()
+				h.Check(t, tt.cards, tt.reasons)
+				st := h.Reader.Stats()
 				want := wiegand.Stats{Frames: uint64(len(tt.cards) + len(tt.reasons)),
 					Cards: uint64(len(tt.cards)), Rejected: uint64(len(tt.reasons))}
 				if st != want {
 					t.Errorf("Stats = %+v, want %+v", st, want)
 				}
-				cancel()
-				if err := <-done; err != nil {
+				if err := h.Stop(); err != nil {
 					t.Errorf("Run = %v after cancel, want nil", err)
 				}
 			})
@@ -178,23 +141,19 @@ func TestReader(t *testing.T) {
 func TestReaderFinishesFrameOnCancel(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		w := wiegandtest.NewWire()
-		var res result
-		r := wiegand.NewReader(w.Source(), wiegand.Config{Logger: slog.New(slog.DiscardHandler)}, res.card)
-		ctx, cancel := context.WithCancel(t.Context())
-		done := make(chan error)
-		go func() { done <- r.Run(ctx) }()
+		h := w.Start(t.Context(), wiegand.Config{})
 		b := cardW26.Encode()
 		if err := send(w, wiegand.Bits{V: b.V >> 16, N: 10}, bitInterval); err != nil {
 			t.Fatal(err)
 		}
-		cancel()
+		h.Cancel()
 		if err := send(w, wiegand.Bits{V: b.V, N: 16}, bitInterval); err != nil {
 			t.Fatal(err)
 		}
-		if err := <-done; err != nil {
+		if err := h.Wait(); err != nil {
 			t.Errorf("Run = %v", err)
 		}
-		res.check(t, []string{idW26}, nil)
+		h.Check(t, []string{idW26}, nil)
 	})
 }
 
@@ -203,11 +162,7 @@ func TestReaderFinishesFrameOnCancel(t *testing.T) {
 func TestReaderShutdownWithNoisyLines(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		w := wiegandtest.NewWire()
-		var res result
-		r := wiegand.NewReader(w.Source(), wiegand.Config{Logger: slog.New(slog.DiscardHandler), Rejected: res.rejected}, res.card)
-		ctx, cancel := context.WithCancel(t.Context())
-		done := make(chan error)
-		go func() { done <- r.Run(ctx) }()
+		h := w.Start(t.Context(), wiegand.Config{})
 		noise := make(chan error)
 		go func() {
 			for {
@@ -219,9 +174,8 @@ func TestReaderShutdownWithNoisyLines(t *testing.T) {
 			}
 		}()
 		time.Sleep(time.Second)
-		cancel()
 		start := time.Now()
-		if err := <-done; err != nil {
+		if err := h.Stop(); err != nil {
 			t.Errorf("Run = %v", err)
 		}
 		if took := time.Since(start); took > 2*wiegand.DefaultSilence+2*bitInterval {
@@ -231,7 +185,7 @@ func TestReaderShutdownWithNoisyLines(t *testing.T) {
 		if err := <-noise; !errors.Is(err, wiegandtest.ErrClosed) {
 			t.Errorf("driver after Close: %v", err)
 		}
-		res.check(t, nil, []error{wiegand.ErrUnfinished})
+		h.Check(t, nil, []error{wiegand.ErrUnfinished})
 	})
 }
 
@@ -240,18 +194,15 @@ func TestReaderShutdownWithNoisyLines(t *testing.T) {
 func TestReaderSourceError(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		w := wiegandtest.NewWire()
-		var res result
-		r := wiegand.NewReader(w.Source(), wiegand.Config{Logger: slog.New(slog.DiscardHandler), Rejected: res.rejected}, res.card)
-		done := make(chan error)
-		go func() { done <- r.Run(t.Context()) }()
+		h := w.Start(t.Context(), wiegand.Config{})
 		if err := send(w, cardW26.Encode(), bitInterval); err != nil {
 			t.Fatal(err)
 		}
 		w.Close()
-		if err := <-done; !errors.Is(err, wiegandtest.ErrClosed) {
+		if err := h.Wait(); !errors.Is(err, wiegandtest.ErrClosed) {
 			t.Errorf("Run = %v, want the source's ErrClosed", err)
 		}
-		res.check(t, nil, []error{wiegand.ErrUnfinished})
+		h.Check(t, nil, []error{wiegand.ErrUnfinished})
 	})
 }
 
@@ -259,11 +210,8 @@ func TestReaderSourceError(t *testing.T) {
 func TestReaderLogLevels(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		w := wiegandtest.NewWire()
-		var h recordHandler
-		r := wiegand.NewReader(w.Source(), wiegand.Config{Logger: slog.New(&h)}, func(string) {})
-		ctx, cancel := context.WithCancel(t.Context())
-		done := make(chan error)
-		go func() { done <- r.Run(ctx) }()
+		var log recordHandler
+		h := w.Start(t.Context(), wiegand.Config{Logger: slog.New(&log)})
 		if err := pulse(w, wiegand.D0); err != nil {
 			t.Fatal(err)
 		}
@@ -272,11 +220,10 @@ func TestReaderLogLevels(t *testing.T) {
 			t.Fatal(err)
 		}
 		time.Sleep(50 * time.Millisecond)
-		cancel()
-		<-done
+		h.Stop()
 		want := []slog.Level{slog.LevelDebug, slog.LevelWarn}
-		if !slices.Equal(h.levels(), want) {
-			t.Errorf("log levels = %v, want %v", h.levels(), want)
+		if !slices.Equal(log.levels(), want) {
+			t.Errorf("log levels = %v, want %v", log.levels(), want)
 		}
 	})
 }
@@ -307,23 +254,16 @@ func (h *recordHandler) levels() []slog.Level {
 func TestReaderFormat(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		w := wiegandtest.NewWire()
-		var res result
-		r := wiegand.NewReader(w.Source(), wiegand.Config{
-			Format: wiegand.W26, Logger: slog.New(slog.DiscardHandler), Rejected: res.rejected,
-		}, res.card)
-		ctx, cancel := context.WithCancel(t.Context())
-		done := make(chan error)
-		go func() { done <- r.Run(ctx) }()
+		h := w.Start(t.Context(), wiegand.Config{Format: wiegand.W26})
 		for _, f := range []wiegand.Frame{cardW34, cardW26} {
 			if err := send(w, f.Encode(), bitInterval); err != nil {
 				t.Fatal(err)
 			}
 			time.Sleep(50 * time.Millisecond)
 		}
-		cancel()
-		if err := <-done; err != nil {
+		if err := h.Stop(); err != nil {
 			t.Errorf("Run = %v", err)
 		}
-		res.check(t, []string{idW26}, []error{wiegand.ErrLength})
+		h.Check(t, []string{idW26}, []error{wiegand.ErrLength})
 	})
 }

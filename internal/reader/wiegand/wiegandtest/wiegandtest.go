@@ -10,11 +10,18 @@
 // from one driving goroutine arrive in the order they were driven. Inside a
 // testing/synctest bubble the timestamps and timeouts run on the bubble's
 // fake clock, which makes tests of timing exact and instant.
+//
+// Wire.Start runs a wiegand.Reader on the Source, as the gateway does, and
+// gathers what it hands out for the test to check.
 package wiegandtest
 
 import (
+	"context"
 	"errors"
+	"log/slog"
+	"slices"
 	"sync"
+	"testing"
 	"time"
 
 	"periph.io/x/conn/v3/gpio"
@@ -140,6 +147,65 @@ func (s *Source) WaitEdge(timeout time.Duration) (wiegand.Edge, bool, error) {
 		}
 		if l == gpio.Low {
 			return wiegand.Edge{Line: line, At: time.Now()}, true, nil
+		}
+	}
+}
+
+// Host is a wiegand.Reader running on a Wire's Source, with the cards it
+// emitted and the frames it rejected. It is safe for concurrent use.
+type Host struct {
+	Reader *wiegand.Reader
+	cancel context.CancelFunc
+	done   chan error
+
+	mu      sync.Mutex
+	cards   []string
+	rejects []error
+}
+
+// Start runs a Reader with cfg on the Source of w until ctx ends or Stop.
+// Where cfg sets no Logger the Reader's log is discarded, and where it sets
+// no Rejected the Host gathers the rejected frames.
+func (w *Wire) Start(ctx context.Context, cfg wiegand.Config) *Host {
+	h := &Host{done: make(chan error, 1)}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Rejected == nil {
+		cfg.Rejected = func(err error) { h.mu.Lock(); h.rejects = append(h.rejects, err); h.mu.Unlock() }
+	}
+	h.Reader = wiegand.NewReader(w.Source(), cfg, func(c string) { h.mu.Lock(); h.cards = append(h.cards, c); h.mu.Unlock() })
+	ctx, h.cancel = context.WithCancel(ctx)
+	go func() { h.done <- h.Reader.Run(ctx) }()
+	return h
+}
+
+// Cancel ends the context of the Reader's Run, which returns once it has
+// finished the frame under way.
+func (h *Host) Cancel() { h.cancel() }
+
+// Wait returns what the Reader's Run returned.
+func (h *Host) Wait() error { return <-h.done }
+
+// Stop is Cancel, then Wait.
+func (h *Host) Stop() error { h.cancel(); return <-h.done }
+
+// Check fails tb unless the Reader emitted cards, in order, and rejected a
+// frame for each of reasons, in order, each as a *wiegand.FrameError.
+func (h *Host) Check(tb testing.TB, cards []string, reasons []error) {
+	tb.Helper()
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if !slices.Equal(h.cards, cards) {
+		tb.Errorf("cards = %q, want %q", h.cards, cards)
+	}
+	if len(h.rejects) != len(reasons) {
+		tb.Fatalf("rejected %d frames %v, want %d", len(h.rejects), h.rejects, len(reasons))
+	}
+	for i, err := range h.rejects {
+		var fe *wiegand.FrameError
+		if !errors.Is(err, reasons[i]) || !errors.As(err, &fe) {
+			tb.Errorf("reject %d = %v, want a *FrameError of %v", i, err, reasons[i])
 		}
 	}
 }
