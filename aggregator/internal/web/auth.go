@@ -52,34 +52,30 @@ const (
 	accessFull             // every staff member by name
 )
 
+// scoped is p as package auth answers the scope questions (an admin's name
+// is no scope, but no question asks an admin's scope).
+func (p Principal) scoped() auth.Principal { return auth.Principal{Role: p.Role, Scope: p.Name} }
+
 // board is how much of board p sees: an admin everything, the board and
 // the principals of its schools its aggregates, and its published tables
 // (aggregates with small groups hidden).
 func (p Principal) board(data *roster.Data, board string) access {
-	switch p.Role {
-	case RoleAdmin:
+	switch {
+	case p.Role == RoleAdmin:
 		return accessFull
-	case RoleBoard:
-		if p.Name == board {
-			return accessAggregate
-		}
-	case RolePrincipal:
-		if sc, ok := schoolOf(data, p.Name); ok && sc.Board == board {
-			return accessAggregate
-		}
+	case p.scoped().SeesBoard(data, board):
+		return accessAggregate
 	}
 	return accessNone
 }
 
+// school is how much of school p sees: an admin and its principal every
+// staff member, its board the aggregates.
 func (p Principal) school(data *roster.Data, school string) access {
-	switch p.Role {
-	case RoleAdmin:
+	if p.scoped().SeesSchool(school) {
 		return accessFull
-	case RolePrincipal:
-		if p.Name == school {
-			return accessFull
-		}
-	case RoleBoard:
+	}
+	if p.Role == RoleBoard {
 		if sc, ok := schoolOf(data, school); ok && sc.Board == p.Name {
 			return accessAggregate
 		}
@@ -89,16 +85,7 @@ func (p Principal) school(data *roster.Data, school string) access {
 
 // staff reports whether p may see staff member si by name.
 func (p Principal) staff(data *roster.Data, si int) bool {
-	s := &data.Staff()[si]
-	switch p.Role {
-	case RoleAdmin:
-		return true
-	case RolePrincipal:
-		return s.School == p.Name
-	case RoleStaff:
-		return s.ID == p.Name
-	}
-	return false
+	return p.scoped().SeesStaff(&data.Staff()[si])
 }
 
 func schoolOf(data *roster.Data, id string) (roster.School, bool) {
