@@ -76,8 +76,8 @@ func BuildFYTables(e *overtime.Engine, board string, fy int, from, to civil.Mont
 			types[st] = true
 			year += r.Overtime
 			mt.All.Add(r.Overtime)
-			group(mt.ByType, st).Add(r.Overtime)
-			group2(t.RoleType, info.Role, st).Add(r.Overtime)
+			Group(mt.ByType, st).Add(r.Overtime)
+			Group(t.RoleType, [2]string{info.Role, st}).Add(r.Overtime)
 			t.StaffMonths++
 			t.SumMin += r.Overtime
 			if r.Overtime <= 45*60 {
@@ -110,17 +110,9 @@ func BuildFYTables(e *overtime.Engine, board string, fy int, from, to civil.Mont
 	return t
 }
 
-func group(m map[string]*overtime.GroupStats, k string) *overtime.GroupStats {
-	g := m[k]
-	if g == nil {
-		g = &overtime.GroupStats{}
-		m[k] = g
-	}
-	return g
-}
-
-func group2(m map[[2]string]*overtime.GroupStats, a, b string) *overtime.GroupStats {
-	k := [2]string{a, b}
+// Group returns group k of m, added empty if m has none yet: the tables
+// and the live page (package web) group staff-months alike.
+func Group[K comparable](m map[K]*overtime.GroupStats, k K) *overtime.GroupStats {
 	g := m[k]
 	if g == nil {
 		g = &overtime.GroupStats{}

@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 
+	"timeclock/aggregator/internal/report"
 	"timeclock/internal/civil"
 	"timeclock/internal/overtime"
 	"timeclock/internal/roster"
@@ -69,19 +70,10 @@ func collect(core *overtime.Engine, data *roster.Data, mo civil.Month, keep func
 			continue
 		}
 		g.all.Add(r.Overtime)
-		stat(g.byType, overtime.ReportType(string(s.SchoolType))).Add(r.Overtime)
-		stat(g.byRole, string(s.Role)).Add(r.Overtime)
-		stat(g.school, s.School).Add(r.Overtime)
+		report.Group(g.byType, overtime.ReportType(string(s.SchoolType))).Add(r.Overtime)
+		report.Group(g.byRole, string(s.Role)).Add(r.Overtime)
+		report.Group(g.school, s.School).Add(r.Overtime)
 		g.members = append(g.members, si)
-	}
-	return g
-}
-
-func stat(m map[string]*overtime.GroupStats, k string) *overtime.GroupStats {
-	g := m[k]
-	if g == nil {
-		g = &overtime.GroupStats{}
-		m[k] = g
 	}
 	return g
 }
