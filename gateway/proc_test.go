@@ -218,16 +218,8 @@ type fifo struct {
 }
 
 func newFIFO(t testing.TB) *fifo {
-	path := filepath.Join(t.TempDir(), "cards")
-	if err := syscall.Mkfifo(path, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	f, err := os.OpenFile(path, os.O_RDWR, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { f.Close() })
-	return &fifo{path: path, f: f}
+	f := daemontest.FIFO(t, "cards")
+	return &fifo{path: f.Name(), f: f}
 }
 
 // tap writes n card reads, each a different card.

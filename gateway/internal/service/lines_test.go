@@ -4,27 +4,18 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"os"
-	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
+
+	"timeclock/internal/daemontest"
 )
 
 // TestLinesTakesOneLineAtATime stops the lines reader after its first read:
 // the lines written after it are still in the FIFO for the next gateway (a
 // buffered reader would have taken them with it).
 func TestLinesTakesOneLineAtATime(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "cards")
-	if err := syscall.Mkfifo(path, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	w, err := os.OpenFile(path, os.O_RDWR, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer w.Close()
+	w := daemontest.FIFO(t, "cards")
 	want := []string{"felica:0000000000000001", "felica:0000000000000002", "felica:0000000000000003"}
 	if _, err := io.WriteString(w, strings.Join(want, "\n")+"\n"); err != nil {
 		t.Fatal(err)
@@ -32,8 +23,8 @@ func TestLinesTakesOneLineAtATime(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var got []Read
-	l := &Lines{Name: "entrance", Path: path, Log: slog.New(slog.DiscardHandler)}
-	err = l.Run(ctx, func(r Read) { got = append(got, r); cancel() }, func(string) {})
+	l := &Lines{Name: "entrance", Path: w.Name(), Log: slog.New(slog.DiscardHandler)}
+	err := l.Run(ctx, func(r Read) { got = append(got, r); cancel() }, func(string) {})
 	if err != nil {
 		t.Fatal(err)
 	}
