@@ -21,6 +21,7 @@ import (
 	"timeclock/aggregator/internal/ingest"
 	"timeclock/aggregator/internal/journal"
 	"timeclock/aggregator/internal/metrics"
+	"timeclock/aggregator/internal/web/webtest/harness"
 	"timeclock/internal/civil"
 	"timeclock/internal/overtime"
 	"timeclock/internal/punch"
@@ -50,10 +51,9 @@ var testUsers = []auth.User{
 
 func testRoster(t testing.TB) *roster.Data {
 	t.Helper()
-	var b strings.Builder
-	b.WriteString("staff_id,name,role,board,school,school_type,schedule,cards,start_date,end_date\n")
+	var rows []string
 	row := func(id, role, board, school string) {
-		fmt.Fprintf(&b, "%s,名前 %s,%s,%s,%s,elementary,std,,2026-04-01,\n", id, id, role, board, school)
+		rows = append(rows, fmt.Sprintf("%s,名前 %s,%s,%s,%s,elementary,std,,2026-04-01,", id, id, role, board, school))
 	}
 	row("T0000", "principal", "nakatsu", "nakatsu-e00")
 	for i := 1; i <= 6; i++ {
@@ -65,12 +65,7 @@ func testRoster(t testing.TB) *roster.Data {
 	for i := 10; i <= 14; i++ {
 		row(fmt.Sprintf("T%04d", i), "teacher", "usa", "usa-u00")
 	}
-	data, errs := roster.Load(strings.NewReader("schedule,days,start,end,break_min\nstd,Mon Tue Wed Thu Fri,08:15,16:45,45\n"),
-		strings.NewReader(b.String()), strings.NewReader("date,scope,kind,value,note\n"))
-	if len(errs) > 0 {
-		t.Fatal(errs)
-	}
-	return data
+	return harness.Roster(t, rows...)
 }
 
 // core adapts the engine to the pipeline (the service's Live does more).

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"timeclock/aggregator/internal/web/webtest/harness"
 	"timeclock/internal/roster"
 )
 
@@ -147,17 +148,8 @@ func TestReloadSeesSameSizeChange(t *testing.T) {
 }
 
 func testRoster(t *testing.T) *roster.Data {
-	t.Helper()
-	data, errs := roster.Load(strings.NewReader("schedule,days,start,end,break_min\nstd,Mon Tue Wed Thu Fri,08:15,16:45,45\n"),
-		strings.NewReader("staff_id,name,role,board,school,school_type,schedule,cards,start_date,end_date\n"+
-			"T0001,山田,teacher,nakatsu,nakatsu-e01,elementary,std,,,\n"+
-			"T0002,田中,teacher,nakatsu,nakatsu-e02,elementary,std,,,\n"+
-			"T0003,鈴木,teacher,usa,usa-e01,elementary,std,,,\n"),
-		strings.NewReader("date,scope,kind,value,note\n"))
-	if len(errs) > 0 {
-		t.Fatal(errs)
-	}
-	return data
+	return harness.Roster(t, "T0001,山田,teacher,nakatsu,nakatsu-e01,elementary,std,,,",
+		"T0002,田中,teacher,nakatsu,nakatsu-e02,elementary,std,,,", "T0003,鈴木,teacher,usa,usa-e01,elementary,std,,,")
 }
 
 func TestScopes(t *testing.T) {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"timeclock/aggregator/internal/journal"
+	"timeclock/aggregator/internal/web/webtest/harness"
 	"timeclock/internal/punch"
 	"timeclock/internal/roster"
 )
@@ -18,16 +19,8 @@ import (
 var now = time.Date(2026, 6, 15, 12, 0, 0, 0, time.FixedZone("JST", 9*3600))
 
 func testRoster(t testing.TB) *roster.Data {
-	t.Helper()
-	data, errs := roster.Load(strings.NewReader("schedule,days,start,end,break_min\nstd,Mon Tue Wed Thu Fri,08:15,16:45,45\n"),
-		strings.NewReader("staff_id,name,role,board,school,school_type,schedule,cards,start_date,end_date\n"+
-			"T0001,山田,teacher,nakatsu,nakatsu-e01,elementary,std,felica:0000000000000001,,\n"+
-			"T0002,田中,teacher,nakatsu,nakatsu-e01,elementary,std,felica:0000000000000002,,\n"),
-		strings.NewReader("date,scope,kind,value,note\n"))
-	if len(errs) > 0 {
-		t.Fatal(errs)
-	}
-	return data
+	return harness.Roster(t, "T0001,山田,teacher,nakatsu,nakatsu-e01,elementary,std,felica:0000000000000001,,",
+		"T0002,田中,teacher,nakatsu,nakatsu-e01,elementary,std,felica:0000000000000002,,")
 }
 
 func tap(seq, card int, ts string) string {

@@ -13,6 +13,7 @@ import (
 	"timeclock/aggregator/internal/engine"
 	"timeclock/aggregator/internal/journal"
 	"timeclock/aggregator/internal/metrics"
+	webharness "timeclock/aggregator/internal/web/webtest/harness"
 	"timeclock/internal/civil"
 	"timeclock/internal/overtime"
 	"timeclock/internal/punch"
@@ -25,17 +26,11 @@ var names = []string{"山田 花子", "Alice Example", "田中太郎"}
 
 func testRoster(t testing.TB) *roster.Data {
 	t.Helper()
-	var b strings.Builder
-	b.WriteString("staff_id,name,role,board,school,school_type,schedule,cards,start_date,end_date\n")
+	var rows []string
 	for i, n := range names {
-		fmt.Fprintf(&b, "T%04d,%s,teacher,nakatsu,nakatsu-e01,elementary,std,felica:%016x,2026-04-01,\n", i+1, n, i+1)
+		rows = append(rows, fmt.Sprintf("T%04d,%s,teacher,nakatsu,nakatsu-e01,elementary,std,felica:%016x,2026-04-01,", i+1, n, i+1))
 	}
-	data, errs := roster.Load(strings.NewReader("schedule,days,start,end,break_min\nstd,Mon Tue Wed Thu Fri,08:15,16:45,45\n"),
-		strings.NewReader(b.String()), strings.NewReader("date,scope,kind,value,note\n"))
-	if len(errs) > 0 {
-		t.Fatal(errs)
-	}
-	return data
+	return webharness.Roster(t, rows...)
 }
 
 type core struct{ *engine.Engine }

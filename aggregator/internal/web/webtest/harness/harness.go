@@ -1,7 +1,7 @@
 // Package harness is the part of webtest that does not need the service:
 // a test configuration, running a service in the test process, waiting for
 // a condition, fetching a page, publishing over MQTT, reading a file, the
-// test's log. The service's own tests, which webtest cannot serve (it
+// test's log; and the reference data of a unit test. The service's own tests, which webtest cannot serve (it
 // imports the service), and the other tests of the aggregator use it too.
 package harness
 
@@ -23,6 +23,7 @@ import (
 	"timeclock/aggregator/internal/config"
 	"timeclock/internal/daemontest"
 	"timeclock/internal/punch"
+	"timeclock/internal/roster"
 )
 
 // Config is a service's configuration for a test: the reference data in
@@ -40,6 +41,20 @@ func Config(t testing.TB, data, mqttURL, influxURL, db string, tokens []config.T
 		cfg.InfluxDB = db
 	}
 	return cfg
+}
+
+// Roster is the reference data of a unit test: the one schedule std (Monday
+// to Friday, 8:15 to 16:45 with a 45-minute break), no calendar, and the
+// staff of rows (lines of roster.csv, without the header).
+func Roster(t testing.TB, rows ...string) *roster.Data {
+	t.Helper()
+	staff := strings.Join(append([]string{"staff_id,name,role,board,school,school_type,schedule,cards,start_date,end_date"}, rows...), "\n")
+	data, errs := roster.Load(strings.NewReader("schedule,days,start,end,break_min\nstd,Mon Tue Wed Thu Fri,08:15,16:45,45\n"),
+		strings.NewReader(staff+"\n"), strings.NewReader("date,scope,kind,value,note\n"))
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	return data
 }
 
 // Service is what Start runs: the aggregator's service.
