@@ -9,24 +9,16 @@ import (
 // §2, times in JST. It writes what it is given: call Validate first where t
 // does not come from Decode.
 func (t Tap) AppendJSON(dst []byte) []byte {
-	dst = append(dst, `{"v":1,"type":"tap","id":`...)
-	dst = appendQuoted(dst, t.ID)
-	dst = append(dst, `,"board":`...)
-	dst = appendQuoted(dst, t.Board)
-	dst = append(dst, `,"school":`...)
-	dst = appendQuoted(dst, t.School)
-	dst = append(dst, `,"gateway":`...)
-	dst = appendQuoted(dst, t.Gateway)
-	dst = append(dst, `,"reader":`...)
-	dst = appendQuoted(dst, t.Reader)
-	dst = append(dst, `,"card":`...)
-	dst = appendQuoted(dst, t.Card)
-	dst = append(dst, `,"dir":`...)
-	dst = appendQuoted(dst, string(t.Dir))
+	dst = appendMember(dst, `{"v":1,"type":"tap","id":`, t.ID)
+	dst = appendMember(dst, `,"board":`, t.Board)
+	dst = appendMember(dst, `,"school":`, t.School)
+	dst = appendMember(dst, `,"gateway":`, t.Gateway)
+	dst = appendMember(dst, `,"reader":`, t.Reader)
+	dst = appendMember(dst, `,"card":`, t.Card)
+	dst = appendMember(dst, `,"dir":`, string(t.Dir))
 	dst = append(dst, `,"ts":"`...)
 	dst = appendTime(dst, t.TS)
-	dst = append(dst, `","clock":`...)
-	dst = appendQuoted(dst, string(t.Clock))
+	dst = appendMember(dst, `","clock":`, string(t.Clock))
 	return append(dst, '}')
 }
 
@@ -34,31 +26,23 @@ func (t Tap) AppendJSON(dst []byte) []byte {
 // §2: minutes, time and dir, or target in place of the kind's fields. Like
 // Tap.AppendJSON it does not validate.
 func (a Adjustment) AppendJSON(dst []byte) []byte {
-	dst = append(dst, `{"v":1,"type":"adjustment","id":`...)
-	dst = appendQuoted(dst, a.ID)
-	dst = append(dst, `,"staff":`...)
-	dst = appendQuoted(dst, a.Staff)
+	dst = appendMember(dst, `{"v":1,"type":"adjustment","id":`, a.ID)
+	dst = appendMember(dst, `,"staff":`, a.Staff)
 	dst = append(dst, `,"date":"`...)
 	dst, _ = a.Date.AppendText(dst)
-	dst = append(dst, `","kind":`...)
-	dst = appendQuoted(dst, string(a.Kind))
+	dst = appendMember(dst, `","kind":`, string(a.Kind))
 	switch {
 	case a.Kind.HasMinutes():
 		dst = append(dst, `,"minutes":`...)
 		dst = strconv.AppendInt(dst, int64(a.Minutes), 10)
 	case a.Kind == KindMissingPunch:
-		dst = append(dst, `,"time":`...)
-		dst = appendQuoted(dst, a.Time)
-		dst = append(dst, `,"dir":`...)
-		dst = appendQuoted(dst, string(a.Dir))
+		dst = appendMember(dst, `,"time":`, a.Time)
+		dst = appendMember(dst, `,"dir":`, string(a.Dir))
 	case a.Kind == KindRetract:
-		dst = append(dst, `,"target":`...)
-		dst = appendQuoted(dst, a.Target)
+		dst = appendMember(dst, `,"target":`, a.Target)
 	}
-	dst = append(dst, `,"author":`...)
-	dst = appendQuoted(dst, a.Author)
-	dst = append(dst, `,"reason":`...)
-	dst = appendQuoted(dst, a.Reason)
+	dst = appendMember(dst, `,"author":`, a.Author)
+	dst = appendMember(dst, `,"reason":`, a.Reason)
 	dst = append(dst, `,"created":"`...)
 	dst = appendTime(dst, a.Created)
 	return append(dst, `"}`...)
@@ -79,63 +63,33 @@ func (e Event) AppendJSON(dst []byte) []byte {
 // encoding/json never writes an event Decode would reject.
 
 // MarshalJSON validates t and writes it with AppendJSON.
-func (t Tap) MarshalJSON() ([]byte, error) {
-	if err := t.Validate(time.Time{}); err != nil {
-		return nil, err
-	}
-	return t.AppendJSON(make([]byte, 0, 256)), nil
-}
+func (t Tap) MarshalJSON() ([]byte, error) { return validJSON(t.Validate(time.Time{}), t) }
 
 // UnmarshalJSON decodes a tap event with Decode; another type is ErrType.
 func (t *Tap) UnmarshalJSON(data []byte) error {
-	if isNull(data) {
-		return nil
-	}
-	e, err := decodeAs(data, TypeTap)
-	if err == nil {
-		*t = e.Tap
-	}
-	return err
+	return unmarshal(t, data, func(b []byte) (Tap, error) {
+		e, err := decodeAs(b, TypeTap)
+		return e.Tap, err
+	})
 }
 
 // MarshalJSON validates a and writes it with AppendJSON.
-func (a Adjustment) MarshalJSON() ([]byte, error) {
-	if err := a.Validate(time.Time{}); err != nil {
-		return nil, err
-	}
-	return a.AppendJSON(make([]byte, 0, 256)), nil
-}
+func (a Adjustment) MarshalJSON() ([]byte, error) { return validJSON(a.Validate(time.Time{}), a) }
 
 // UnmarshalJSON decodes an adjustment event with Decode; another type is ErrType.
 func (a *Adjustment) UnmarshalJSON(data []byte) error {
-	if isNull(data) {
-		return nil
-	}
-	e, err := decodeAs(data, TypeAdjustment)
-	if err == nil {
-		*a = e.Adjustment
-	}
-	return err
+	return unmarshal(a, data, func(b []byte) (Adjustment, error) {
+		e, err := decodeAs(b, TypeAdjustment)
+		return e.Adjustment, err
+	})
 }
 
 // MarshalJSON validates e and writes it with AppendJSON.
-func (e Event) MarshalJSON() ([]byte, error) {
-	if err := e.Validate(time.Time{}); err != nil {
-		return nil, err
-	}
-	return e.AppendJSON(make([]byte, 0, 256)), nil
-}
+func (e Event) MarshalJSON() ([]byte, error) { return validJSON(e.Validate(time.Time{}), e) }
 
 // UnmarshalJSON decodes an event with Decode.
 func (e *Event) UnmarshalJSON(data []byte) error {
-	if isNull(data) {
-		return nil
-	}
-	d, err := Decode(data, time.Time{})
-	if err == nil {
-		*e = d
-	}
-	return err
+	return unmarshal(e, data, func(b []byte) (Event, error) { return Decode(b, time.Time{}) })
 }
 
 func decodeAs(data []byte, want Type) (Event, error) {
@@ -149,6 +103,26 @@ func decodeAs(data []byte, want Type) (Event, error) {
 	return e, nil
 }
 
-// isNull reports whether data is the JSON literal null, which encoding/json
-// passes to UnmarshalJSON of a non-pointer field.
-func isNull(data []byte) bool { return string(data) == "null" }
+// validJSON is the MarshalJSON of every type of the package: v written with
+// its AppendJSON, unless v failed its validation with err.
+func validJSON[T interface{ AppendJSON([]byte) []byte }](err error, v T) ([]byte, error) {
+	if err != nil {
+		return nil, err
+	}
+	return v.AppendJSON(make([]byte, 0, 256)), nil
+}
+
+// unmarshal is the UnmarshalJSON of every type of the package: *dst becomes
+// what decode makes of data, unless that fails. The JSON literal null, which
+// encoding/json passes to UnmarshalJSON of a non-pointer field, leaves *dst
+// as it is.
+func unmarshal[T any](dst *T, data []byte, decode func([]byte) (T, error)) error {
+	if string(data) == "null" {
+		return nil
+	}
+	v, err := decode(data)
+	if err == nil {
+		*dst = v
+	}
+	return err
+}

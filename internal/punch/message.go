@@ -116,25 +116,20 @@ func (s Status) AppendJSON(dst []byte) []byte {
 		dst = append(dst, ':')
 		dst = appendQuoted(dst, s.Readers[name])
 	}
-	dst = append(dst, `},"version":`...)
-	dst = appendQuoted(dst, s.Version)
+	dst = appendMember(dst, `},"version":`, s.Version)
 	return append(dst, '}')
 }
 
 // AppendJSON appends f as one JSON object in the order of FORMATS.md §1.
 func (f Feedback) AppendJSON(dst []byte) []byte {
-	dst = append(dst, `{"id":`...)
-	dst = appendQuoted(dst, f.ID)
-	dst = append(dst, `,"result":`...)
-	dst = appendQuoted(dst, string(f.Result))
-	dst = append(dst, `,"staff":`...)
-	dst = appendQuoted(dst, f.Staff)
+	dst = appendMember(dst, `{"id":`, f.ID)
+	dst = appendMember(dst, `,"result":`, string(f.Result))
+	dst = appendMember(dst, `,"staff":`, f.Staff)
 	dst = append(dst, `,"today_min":`...)
 	dst = strconv.AppendInt(dst, int64(f.TodayMin), 10)
 	dst = append(dst, `,"month_overtime_min":`...)
 	dst = strconv.AppendInt(dst, int64(f.MonthOvertimeMin), 10)
-	dst = append(dst, `,"level":`...)
-	dst = appendQuoted(dst, string(f.Level))
+	dst = appendMember(dst, `,"level":`, string(f.Level))
 	return append(dst, '}')
 }
 
@@ -148,41 +143,15 @@ func sortedKeys(m map[string]string) []string {
 }
 
 // MarshalJSON validates s and writes it with AppendJSON.
-func (s Status) MarshalJSON() ([]byte, error) {
-	if err := s.Validate(time.Time{}); err != nil {
-		return nil, err
-	}
-	return s.AppendJSON(nil), nil
-}
+func (s Status) MarshalJSON() ([]byte, error) { return validJSON(s.Validate(time.Time{}), s) }
 
 // UnmarshalJSON decodes s with DecodeStatus, without the future check.
 func (s *Status) UnmarshalJSON(data []byte) error {
-	if isNull(data) {
-		return nil
-	}
-	d, err := DecodeStatus(data, time.Time{})
-	if err == nil {
-		*s = d
-	}
-	return err
+	return unmarshal(s, data, func(b []byte) (Status, error) { return DecodeStatus(b, time.Time{}) })
 }
 
 // MarshalJSON validates f and writes it with AppendJSON.
-func (f Feedback) MarshalJSON() ([]byte, error) {
-	if err := f.Validate(); err != nil {
-		return nil, err
-	}
-	return f.AppendJSON(nil), nil
-}
+func (f Feedback) MarshalJSON() ([]byte, error) { return validJSON(f.Validate(), f) }
 
 // UnmarshalJSON decodes f with DecodeFeedback.
-func (f *Feedback) UnmarshalJSON(data []byte) error {
-	if isNull(data) {
-		return nil
-	}
-	d, err := DecodeFeedback(data)
-	if err == nil {
-		*f = d
-	}
-	return err
-}
+func (f *Feedback) UnmarshalJSON(data []byte) error { return unmarshal(f, data, DecodeFeedback) }

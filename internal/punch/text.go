@@ -75,6 +75,10 @@ func validUTF8(b []byte) bool {
 	return true
 }
 
+// appendMember appends key, the start of a JSON member up to its colon
+// (`,"board":`), and the string v.
+func appendMember(dst []byte, key, v string) []byte { return appendQuoted(append(dst, key...), v) }
+
 // appendQuoted appends s as a JSON string. It escapes only what JSON requires
 // (quote, backslash, control characters) and writes other text as UTF-8, so
 // Japanese reasons stay readable in event files; invalid UTF-8 becomes U+FFFD
