@@ -270,22 +270,10 @@ func (s *stack) api(path, token string) (int, []byte) {
 	return resp.StatusCode, b
 }
 
-func newFIFO(t *testing.T, path string) *os.File {
-	if err := syscall.Mkfifo(path, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	f, err := os.OpenFile(path, os.O_RDWR, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { f.Close() })
-	return f
-}
-
 // startSim runs firmware-sim with an RC-S620S per gateway, driven by
 // commands written to a FIFO.
 func (s *stack) startSim() {
-	s.simIn = newFIFO(s.t, filepath.Join(s.dir, "sim.commands"))
+	s.simIn = daemontest.FIFO(s.t, "sim.commands")
 	args := []string{"-commands", s.simIn.Name(), "-log-level", "warn"}
 	for g := range s.opt.gateways {
 		args = append(args, "-reader", fmt.Sprintf("name=%s kind=rcs620s link=%s", gatewayID(g), s.simLink(g)))
@@ -307,8 +295,8 @@ func (s *stack) simLink(g int) string { return filepath.Join(s.dir, "reader-"+ga
 // startGateway runs gateway g with two readers: the emulated RC-S620S and a
 // lines input for bursts.
 func (s *stack) startGateway(g int) {
-	path := filepath.Join(s.dir, "lines-"+gatewayID(g))
-	s.lines = append(s.lines, newFIFO(s.t, path))
+	lines := daemontest.FIFO(s.t, "lines-"+gatewayID(g))
+	s.lines = append(s.lines, lines)
 	spool := filepath.Join(s.dir, "spool-"+gatewayID(g))
 	if g == 0 && s.opt.tmpfs {
 		os.MkdirAll(spool, 0o755)
@@ -327,7 +315,7 @@ func (s *stack) startGateway(g int) {
 		args: []string{"run", "-board", board, "-school", school(g), "-gateway", gatewayID(g),
 			"-broker", "tcp://" + s.brokerA, "-spool-dir", spool,
 			"-reader", "name=entrance kind=rcs620s path=" + s.simLink(g) + " dir=tap",
-			"-reader", "name=bulk kind=lines path=" + path + " dir=tap",
+			"-reader", "name=bulk kind=lines path=" + lines.Name() + " dir=tap",
 			"-clock-sync", clock, "-debounce", "0", "-ack-timeout", "2s", "-ack-timeout-max", "4s",
 			"-status-every", "1s", "-log-format", "json", "-metrics", metrics, "-unsynced-hold", hold},
 		ready: func() error {
