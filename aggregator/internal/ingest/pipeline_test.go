@@ -149,17 +149,25 @@ func (h *harness) stats(gw string) GatewayStats {
 	return GatewayStats{}
 }
 
+// burstStart is when a burst begins.
+var burstStart = time.Date(2026, 6, 15, 7, 0, 0, 0, civil.JST)
+
+// burst is n taps at gw-a from burstStart, step apart, of cards cards in
+// turn (card 1, 2, …).
+func burst(n, cards int, step time.Duration) []Message {
+	msgs := make([]Message, n)
+	for i := range msgs {
+		msgs[i] = tapMsg("gw-a", uint64(i+1), 1+i%cards, burstStart.Add(time.Duration(i)*step))
+	}
+	return msgs
+}
+
 // Over its allowance a gateway's taps are acknowledged and held, then
 // journaled and answered in order as the allowance refills, without the
 // gateway sending them again. Other gateways are not held back.
 func TestRateHoldsAndTakesLater(t *testing.T) {
 	h := newHarness(t, Limits{Rate: 1, Burst: 3})
-	day := time.Date(2026, 6, 15, 7, 0, 0, 0, civil.JST)
-	var msgs []Message
-	for i := range 5 {
-		msgs = append(msgs, tapMsg("gw-a", uint64(i+1), 1, day.Add(time.Duration(i)*time.Hour)))
-	}
-	h.send(t, append(msgs, tapMsg("gw-b", 1, 2, day))...)
+	h.send(t, append(burst(5, 1, time.Hour), tapMsg("gw-b", 1, 2, burstStart))...)
 
 	tests := []struct {
 		name      string
@@ -211,12 +219,7 @@ func TestRateHoldsAndTakesLater(t *testing.T) {
 // journaled and answered at the rate, though the gateway sent nothing again.
 func TestHeldTapsSurviveARestart(t *testing.T) {
 	h := newHarness(t, Limits{Rate: 1, Burst: 2})
-	day := time.Date(2026, 6, 15, 7, 0, 0, 0, civil.JST)
-	var msgs []Message
-	for i := range 5 {
-		msgs = append(msgs, tapMsg("gw-a", uint64(i+1), 1, day.Add(time.Duration(i)*time.Hour)))
-	}
-	h.send(t, msgs...)
+	h.send(t, burst(5, 1, time.Hour)...)
 	held := func() int {
 		n := 0
 		h.j.Held(func(uint64, []byte) error { n++; return nil })
@@ -245,13 +248,9 @@ func TestHeldTapsSurviveARestart(t *testing.T) {
 // answered: the gateway sends it again, and the resend is taken.
 func TestRateBeyondTheHoldIsSentAgain(t *testing.T) {
 	h := newHarness(t, Limits{Rate: 1, Burst: 1})
-	h.p.hold.perGateway = 5 // before the first message
-	day := time.Date(2026, 6, 15, 7, 0, 0, 0, civil.JST)
-	var msgs []Message
+	h.p.hold.perGateway = 5          // before the first message
 	n := 1 + h.p.hold.perGateway + 1 // one taken, a full hold, one beyond
-	for i := range n {
-		msgs = append(msgs, tapMsg("gw-a", uint64(i+1), 1, day.Add(time.Duration(i)*time.Minute)))
-	}
+	msgs := burst(n, 1, time.Minute)
 	h.send(t, msgs...)
 	if got := h.j.Count(journal.KindTap); got != 1 {
 		t.Fatalf("%d journaled, want 1", got)
@@ -329,12 +328,7 @@ func TestStatusAllowance(t *testing.T) {
 
 func TestNoLimit(t *testing.T) {
 	h := newHarness(t, Limits{})
-	day := time.Date(2026, 6, 15, 7, 0, 0, 0, civil.JST)
-	var msgs []Message
-	for i := range 200 {
-		msgs = append(msgs, tapMsg("gw-a", uint64(i+1), 1+i%3, day.Add(time.Duration(i)*time.Minute)))
-	}
-	h.send(t, msgs...)
+	h.send(t, burst(200, 3, time.Minute)...)
 	if n := h.j.Count(journal.KindTap); n != 200 || h.stats("gw-a").Deferred != 0 {
 		t.Errorf("%d journaled, %+v", n, h.stats("gw-a"))
 	}
