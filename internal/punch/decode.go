@@ -140,38 +140,38 @@ func (d *decoder) wrongKind(id int, want string) error {
 	return newError(ErrInvalid, d.name(id), "want "+want+", got "+d.member(id).kind.String())
 }
 
-// text returns the unescaped bytes of string field id, using tmp when the raw
-// bytes hold escapes. It checks UTF-8.
-func (d *decoder) text(id int, tmp []byte) ([]byte, error) {
+// raw returns the bytes of string field id as written, and whether they
+// hold escapes. It checks UTF-8.
+func (d *decoder) raw(id int) ([]byte, bool, error) {
 	m := d.member(id)
 	if m.kind != valString {
-		return nil, d.wrongKind(id, "a string")
+		return nil, false, d.wrongKind(id, "a string")
 	}
 	raw := d.data[m.valStart:m.valEnd]
 	if !validUTF8(raw) {
-		return nil, newError(ErrInvalid, d.name(id), "invalid UTF-8")
+		return nil, false, newError(ErrInvalid, d.name(id), "invalid UTF-8")
 	}
-	if m.valEsc {
+	return raw, m.valEsc, nil
+}
+
+// text returns the unescaped bytes of string field id, using tmp when the raw
+// bytes hold escapes.
+func (d *decoder) text(id int, tmp []byte) ([]byte, error) {
+	raw, esc, err := d.raw(id)
+	if esc {
 		return appendUnescaped(tmp[:0], raw), nil
 	}
-	return raw, nil
+	return raw, err
 }
 
 // appendText appends string field id to buf, where the strings an event
 // keeps are gathered to be converted to one string with one allocation.
 func (d *decoder) appendText(buf []byte, id int) ([]byte, error) {
-	m := d.member(id)
-	if m.kind != valString {
-		return buf, d.wrongKind(id, "a string")
-	}
-	raw := d.data[m.valStart:m.valEnd]
-	if !validUTF8(raw) {
-		return buf, newError(ErrInvalid, d.name(id), "invalid UTF-8")
-	}
-	if m.valEsc {
+	raw, esc, err := d.raw(id)
+	if esc {
 		return appendUnescaped(buf, raw), nil
 	}
-	return append(buf, raw...), nil
+	return append(buf, raw...), err
 }
 
 // integer returns integer field id.
