@@ -6,9 +6,18 @@ var statusFields = fields{"online", "ts", "queue", "clock_synced", "readers", "v
 
 var feedbackFields = fields{"id", "result", "staff", "today_min", "month_overtime_min", "level"}
 
-// allOf is the mask of every field of fs: status and feedback have no
-// optional fields.
-func allOf(fs fields) uint32 { return 1<<len(fs) - 1 }
+// indexAll indexes the members scanned, which must be each field of the
+// decoder's table once and nothing else: status and feedback have no
+// optional fields. what names the message for the reasons. (The caller
+// scans: d.ms set here would move the caller's member array to the heap.)
+func (d *decoder) indexAll(what string) error {
+	d.index()
+	all := uint32(1)<<len(tables[d.table]) - 1
+	if err := d.checkKeys(all, what); err != nil {
+		return err
+	}
+	return d.checkPresent(all)
+}
 
 // DecodeStatus reads and validates a gateway status payload. A ts more than
 // MaxFuture after now is rejected; a zero now disables the check.
@@ -19,11 +28,7 @@ func DecodeStatus(data []byte, now time.Time) (Status, error) {
 	if d.ms, err = scanTop(data, msBuf[:0]); err != nil {
 		return Status{}, err
 	}
-	d.index()
-	if err := d.checkKeys(allOf(statusFields), "a status"); err != nil {
-		return Status{}, err
-	}
-	if err := d.checkPresent(allOf(statusFields)); err != nil {
+	if err := d.indexAll("a status"); err != nil {
 		return Status{}, err
 	}
 	var s Status
@@ -99,11 +104,7 @@ func DecodeFeedback(data []byte) (Feedback, error) {
 	if d.ms, err = scanTop(data, msBuf[:0]); err != nil {
 		return Feedback{}, err
 	}
-	d.index()
-	if err := d.checkKeys(allOf(feedbackFields), "a feedback"); err != nil {
-		return Feedback{}, err
-	}
-	if err := d.checkPresent(allOf(feedbackFields)); err != nil {
+	if err := d.indexAll("a feedback"); err != nil {
 		return Feedback{}, err
 	}
 	var f Feedback
