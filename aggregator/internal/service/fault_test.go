@@ -2,7 +2,6 @@ package service
 
 import (
 	"context"
-	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -188,27 +187,6 @@ func TestKillMidBurst(t *testing.T) {
 	}
 	writeFile(t, filepath.Join(f.dir, "events.jsonl"), strings.Join(lines, "\n")+"\n")
 	matchesReport(t, "http://"+httpAddr, f.dir, taps, staff)
-}
-
-func readCSV(t testing.TB, path string) []map[string]string {
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	recs, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []map[string]string
-	for _, rec := range recs[1:] {
-		m := map[string]string{}
-		for i, col := range recs[0] {
-			m[col] = rec[i]
-		}
-		out = append(out, m)
-	}
-	return out
 }
 
 // A card unknown to the roster is answered unknown_card; once the roster

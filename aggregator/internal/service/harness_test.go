@@ -84,6 +84,7 @@ var (
 	eventually = harness.Eventually
 	mqttClient = harness.MQTTClient
 	publish    = harness.Publish
+	readCSV    = harness.ReadCSV
 )
 
 // workday returns a weekday at least a week and at most about six weeks

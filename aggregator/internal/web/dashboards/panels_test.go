@@ -1,11 +1,9 @@
 package dashboards
 
 import (
-	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"math"
-	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -158,21 +156,8 @@ func (w *world) publishStatuses(t *testing.T) {
 
 func (w *world) readReport(t *testing.T, dir string) {
 	t.Helper()
-	f, err := os.Open(filepath.Join(dir, "board_months.csv"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	recs, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
 	w.months = map[[3]string]map[civil.Month]map[string]string{}
-	for _, r := range recs[1:] {
-		row := map[string]string{}
-		for i, col := range recs[0] {
-			row[col] = r[i]
-		}
+	for _, row := range harness.ReadCSV(t, filepath.Join(dir, "board_months.csv")) {
 		k := [3]string{row["board"], row["school_type"], row["role"]}
 		mo, err := civil.ParseMonth(row["month"])
 		if err != nil {

@@ -1,12 +1,13 @@
 // Package harness is the part of webtest that does not need the service:
 // a test configuration, running a service in the test process, waiting for
-// a condition, fetching a page, publishing over MQTT, reading a file, the
+// a condition, fetching a page, publishing over MQTT, reading files, the
 // test's log; and the reference data of a unit test. The service's own tests, which webtest cannot serve (it
 // imports the service), and the other tests of the aggregator use it too.
 package harness
 
 import (
 	"context"
+	"encoding/csv"
 	"fmt"
 	"io"
 	"log/slog"
@@ -190,6 +191,24 @@ func ReadFile(t testing.TB, path string) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// ReadCSV returns the rows of a CSV file after its header, each by column.
+func ReadCSV(t testing.TB, path string) []map[string]string {
+	t.Helper()
+	recs, err := csv.NewReader(strings.NewReader(ReadFile(t, path))).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []map[string]string
+	for _, rec := range recs[1:] {
+		m := map[string]string{}
+		for i, col := range recs[0] {
+			m[col] = rec[i]
+		}
+		out = append(out, m)
+	}
+	return out
 }
 
 // Log writes a service's warnings, and with -v everything from info, to
