@@ -1,6 +1,11 @@
 package overtime
 
-import "timeclock/internal/civil"
+import (
+	"slices"
+	"sort"
+
+	"timeclock/internal/civil"
+)
 
 // findDay returns the index of date in s.days, or where it would go.
 func findDay(s *staffState, date civil.Date) (int, bool) {
@@ -11,16 +16,8 @@ func findDay(s *staffState, date civil.Date) (int, bool) {
 	if n == 0 || s.days[n-1].date < date {
 		return n, false
 	}
-	lo, hi := 0, n
-	for lo < hi {
-		h := int(uint(lo+hi) >> 1)
-		if s.days[h].date < date {
-			lo = h + 1
-		} else {
-			hi = h
-		}
-	}
-	return lo, lo < n && s.days[lo].date == date
+	i := sort.Search(n, func(i int) bool { return s.days[i].date >= date })
+	return i, i < n && s.days[i].date == date
 }
 
 // dayFor returns the day of date, creating it.
@@ -28,14 +25,7 @@ func (e *Engine) dayFor(si int, date civil.Date) *day {
 	s := &e.staff[si]
 	i, ok := findDay(s, date)
 	if !ok {
-		nd := day{date: date, lockMin: -1}
-		if i == len(s.days) {
-			s.days = append(s.days, nd)
-		} else {
-			s.days = append(s.days, day{})
-			copy(s.days[i+1:], s.days[i:])
-			s.days[i] = nd
-		}
+		s.days = slices.Insert(s.days, i, day{date: date, lockMin: -1})
 	}
 	return &s.days[i]
 }

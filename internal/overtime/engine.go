@@ -3,6 +3,8 @@ package overtime
 import (
 	"errors"
 	"fmt"
+	"slices"
+	"sort"
 
 	"timeclock/internal/civil"
 )
@@ -170,14 +172,7 @@ func (e *Engine) AddTap(t Tap) (bool, error) {
 	for pos > lo && s.taps[pos-1].ms > t.Ms {
 		pos--
 	}
-	nt := tap{ms: t.Ms, id: id, dir: t.Dir}
-	if pos == len(s.taps) {
-		s.taps = append(s.taps, nt)
-	} else {
-		s.taps = append(s.taps, tap{})
-		copy(s.taps[pos+1:], s.taps[pos:])
-		s.taps[pos] = nt
-	}
+	s.taps = slices.Insert(s.taps, pos, tap{ms: t.Ms, id: id, dir: t.Dir})
 	e.noteRecord(t.Staff, date.Month())
 	d := e.dayFor(t.Staff, date)
 	if t.Unsynced && !d.unsynced {
@@ -213,16 +208,8 @@ func (e *Engine) tapRange(s *staffState, d civil.Date) (int, int) {
 			return lo, n
 		}
 	}
-	lo, hi := 0, n
-	for lo < hi {
-		h := int(uint(lo+hi) >> 1)
-		if s.taps[h].ms < from {
-			lo = h + 1
-		} else {
-			hi = h
-		}
-	}
-	hi = lo
+	lo := sort.Search(n, func(i int) bool { return s.taps[i].ms >= from })
+	hi := lo
 	for hi < n && s.taps[hi].ms < to {
 		hi++
 	}

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"math"
 	"slices"
+	"sort"
 
 	"timeclock/internal/civil"
 )
@@ -91,35 +92,19 @@ func (d *Data) Day(i int, date civil.Date) DayInfo {
 }
 
 func (c *schoolCal) dayAt(date civil.Date) *dayEntry {
-	lo, hi := 0, len(c.days)
-	for lo < hi {
-		m := int(uint(lo+hi) >> 1)
-		if c.days[m].date < date {
-			lo = m + 1
-		} else {
-			hi = m
-		}
-	}
-	if lo < len(c.days) && c.days[lo].date == date {
-		return &c.days[lo]
+	i := sort.Search(len(c.days), func(i int) bool { return c.days[i].date >= date })
+	if i < len(c.days) && c.days[i].date == date {
+		return &c.days[i]
 	}
 	return nil
 }
 
 func (c *schoolCal) lockAt(date civil.Date) int {
-	lo, hi := 0, len(c.locks) // find the first change after date
-	for lo < hi {
-		m := int(uint(lo+hi) >> 1)
-		if c.locks[m].date <= date {
-			lo = m + 1
-		} else {
-			hi = m
-		}
-	}
-	if lo == 0 {
+	i := sort.Search(len(c.locks), func(i int) bool { return c.locks[i].date > date }) // the first change after date
+	if i == 0 {
 		return -1
 	}
-	return int(c.locks[lo-1].min)
+	return int(c.locks[i-1].min)
 }
 
 // build fills hot, cals and names from the kept staff, schedules and
