@@ -45,25 +45,24 @@ func (c *Changes) Reset() {
 }
 
 func (c *Changes) day(si int, d civil.Date) {
-	if !c.track {
-		return
+	if c.track {
+		c.Days = appendNew(c.Days, DayKey{si, d})
 	}
-	k := DayKey{si, d}
-	if n := len(c.Days); n > 0 && c.Days[n-1] == k {
-		return
-	}
-	c.Days = append(c.Days, k)
 }
 
 func (c *Changes) month(si int, m civil.Month) {
-	if !c.track {
-		return
+	if c.track {
+		c.Months = appendNew(c.Months, MonthKey{si, m})
 	}
-	k := MonthKey{si, m}
-	if n := len(c.Months); n > 0 && c.Months[n-1] == k {
-		return
+}
+
+// appendNew appends k to s unless k is the last of s already: a run of
+// changes to one day or month is listed once.
+func appendNew[K comparable](s []K, k K) []K {
+	if n := len(s); n > 0 && s[n-1] == k {
+		return s
 	}
-	c.Months = append(c.Months, k)
+	return append(s, k)
 }
 
 func (c *Changes) alert(si int, rule string, d civil.Date, lvl Level, raised bool, value, threshold float64) {
