@@ -104,21 +104,20 @@ func DecodedEvents() []punch.Event {
 
 // Taps returns the taps among DecodedEvents.
 func Taps() []punch.Tap {
-	var out []punch.Tap
-	for _, e := range DecodedEvents() {
-		if e.Type == punch.TypeTap {
-			out = append(out, e.Tap)
-		}
-	}
-	return out
+	return decodedOf(punch.TypeTap, func(e punch.Event) punch.Tap { return e.Tap })
 }
 
 // Adjustments returns the adjustments among DecodedEvents.
 func Adjustments() []punch.Adjustment {
-	var out []punch.Adjustment
+	return decodedOf(punch.TypeAdjustment, func(e punch.Event) punch.Adjustment { return e.Adjustment })
+}
+
+// decodedOf returns the part of the DecodedEvents of type t that part takes.
+func decodedOf[T any](t punch.Type, part func(punch.Event) T) []T {
+	var out []T
 	for _, e := range DecodedEvents() {
-		if e.Type == punch.TypeAdjustment {
-			out = append(out, e.Adjustment)
+		if e.Type == t {
+			out = append(out, part(e))
 		}
 	}
 	return out
