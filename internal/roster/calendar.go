@@ -53,12 +53,8 @@ var calendarCols = []string{"date", "scope", "kind", "value", "note"}
 // checks each row on its own; New checks scopes against the roster and rows
 // against each other (one day kind and one lock time per date and scope).
 func ParseCalendar(r io.Reader, file string) ([]CalendarEntry, []error) {
-	c, errs, _ := parseCalendar(r, file)
+	c, errs, _ := parseRows(r, file, calendarCols, calendarRow, checkEntry)
 	return c, errs
-}
-
-func parseCalendar(r io.Reader, file string) ([]CalendarEntry, []error, bool) {
-	return parseRows(r, file, calendarCols, calendarRow, checkEntry)
 }
 
 func calendarRow(rw row) (CalendarEntry, []error) {

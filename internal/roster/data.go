@@ -240,13 +240,13 @@ func load(r [3]io.Reader, names [3]string) (*Data, []error) {
 		errs = append(errs, e...)
 		anyFatal = anyFatal || fatal
 	}
-	scheds, e, fatal := parseSchedules(r[0], names[0])
+	scheds, e, fatal := parseRows(r[0], names[0], scheduleCols, scheduleRow, checkSchedule)
 	collect(e, fatal)
-	staff, e, fatal := parseRoster(r[1], names[1])
+	staff, e, fatal := parseRows(r[1], names[1], rosterCols, staffRow, checkStaff)
 	collect(e, fatal)
 	var cal []CalendarEntry
 	if r[2] != nil {
-		cal, e, fatal = parseCalendar(r[2], names[2])
+		cal, e, fatal = parseRows(r[2], names[2], calendarCols, calendarRow, checkEntry)
 		collect(e, fatal)
 	}
 	if anyFatal {

@@ -89,12 +89,8 @@ var scheduleCols = []string{"schedule", "days", "start", "end", "break_min"}
 // checks the syntax of each row; New checks the values (a positive regular
 // time, unique names).
 func ParseSchedules(r io.Reader, file string) ([]Schedule, []error) {
-	s, errs, _ := parseSchedules(r, file)
+	s, errs, _ := parseRows(r, file, scheduleCols, scheduleRow, checkSchedule)
 	return s, errs
-}
-
-func parseSchedules(r io.Reader, file string) ([]Schedule, []error, bool) {
-	return parseRows(r, file, scheduleCols, scheduleRow, checkSchedule)
 }
 
 func scheduleRow(rw row) (Schedule, []error) {

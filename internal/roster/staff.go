@@ -90,12 +90,8 @@ var rosterCols = []string{"staff_id", "name", "role", "board", "school", "school
 // the syntax of each row (dates); New checks the values and the rows against
 // each other (unique ids and cards, known schedules).
 func ParseRoster(r io.Reader, file string) ([]Staff, []error) {
-	s, errs, _ := parseRoster(r, file)
+	s, errs, _ := parseRows(r, file, rosterCols, staffRow, checkStaff)
 	return s, errs
-}
-
-func parseRoster(r io.Reader, file string) ([]Staff, []error, bool) {
-	return parseRows(r, file, rosterCols, staffRow, checkStaff)
 }
 
 func staffRow(rw row) (Staff, []error) {
