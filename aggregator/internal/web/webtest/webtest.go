@@ -13,9 +13,9 @@ package webtest
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"path/filepath"
 	"sync"
@@ -89,12 +89,10 @@ func Start(t testing.TB, o Options) *Aggregator {
 	if len(o.Boards) == 0 {
 		o.Boards = []string{"nakatsu", "usa"}
 	}
-	o.SchoolsPerBoard = cmp(o.SchoolsPerBoard, 3)
-	o.StaffPerSchool = cmp(o.StaffPerSchool, 8)
-	o.Months = cmp(o.Months, 2)
-	if o.InfluxDB == "" {
-		o.InfluxDB = "timeclock"
-	}
+	o.SchoolsPerBoard = cmp.Or(o.SchoolsPerBoard, 3)
+	o.StaffPerSchool = cmp.Or(o.StaffPerSchool, 8)
+	o.Months = cmp.Or(o.Months, 2)
+	o.InfluxDB = cmp.Or(o.InfluxDB, "timeclock")
 	today, _ := civil.WorkDate(time.Now().Unix(), 0)
 	a := &Aggregator{DataDir: t.TempDir(), From: (today.Month() - civil.Month(o.Months)).First(), To: today - 2}
 	a.District = simdata.NewDistrict(simdata.Config{Seed: o.Seed, Boards: o.Boards, SchoolsPerBoard: o.SchoolsPerBoard,
@@ -124,13 +122,6 @@ func Start(t testing.TB, o Options) *Aggregator {
 		a.WaitInflux(t)
 	}
 	return a
-}
-
-func cmp(v, def int) int {
-	if v <= 0 {
-		return def
-	}
-	return v
 }
 
 func (a *Aggregator) start(t testing.TB, cfg *config.Config) {
@@ -165,7 +156,7 @@ func (a *Aggregator) feed(t testing.TB) {
 	var g errgroup.Group
 	g.SetLimit(4)
 	for _, adj := range adjs {
-		g.Go(func() error { return a.postAdjustment(adj) })
+		g.Go(func() error { return a.postAdjustment(t, adj) })
 	}
 	if err := g.Wait(); err != nil {
 		t.Fatal(err)
@@ -173,20 +164,13 @@ func (a *Aggregator) feed(t testing.TB) {
 	a.WaitJournal(t, a.Taps, a.Adjusts)
 }
 
-func (a *Aggregator) postAdjustment(adj punch.Adjustment) error {
+func (a *Aggregator) postAdjustment(t testing.TB, adj punch.Adjustment) error {
 	body, _ := json.Marshal(map[string]any{"id": adj.ID, "staff": adj.Staff, "date": adj.Date.String(),
 		"kind": string(adj.Kind), "minutes": adj.Minutes, "time": adj.Time, "dir": string(adj.Dir),
 		"target": adj.Target, "reason": adj.Reason})
-	req, _ := http.NewRequest(http.MethodPost, a.URL+"/api/v1/adjustments", bytes.NewReader(body))
-	req.Header.Set("Authorization", "Bearer "+a.Token("admin", "ops"))
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != http.StatusCreated && resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("adjustment %s: %s: %s", adj.ID, resp.Status, b)
+	st, b := harness.Do(t, http.MethodPost, a.URL+"/api/v1/adjustments", a.Token("admin", "ops"), string(body))
+	if st != http.StatusCreated && st != http.StatusOK {
+		return fmt.Errorf("adjustment %s: status %d: %s", adj.ID, st, b)
 	}
 	return nil
 }
