@@ -3,6 +3,7 @@ package roster
 import (
 	"bytes"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -12,18 +13,13 @@ import (
 	"timeclock/internal/civil"
 )
 
-// seedFiles adds the example and bad files named name as fuzz seeds.
-func seedFiles(f *testing.F, name string, extra ...string) {
-	for _, dir := range []string{"example", "bad"} {
-		b, err := os.ReadFile(filepath.Join("testdata", dir, name))
-		if err != nil {
-			f.Fatal(err)
-		}
-		f.Add(b)
+// testFile returns testdata file dir/name.
+func testFile(f *testing.F, dir, name string) []byte {
+	b, err := os.ReadFile(filepath.Join("testdata", dir, name))
+	if err != nil {
+		f.Fatal(err)
 	}
-	for _, s := range extra {
-		f.Add([]byte(s))
-	}
+	return b
 }
 
 // checkErrs asserts that every error is a *LineError naming file and a line.
@@ -47,54 +43,47 @@ func checkPos(t *testing.T, file string, p Pos) {
 	}
 }
 
-func FuzzParseSchedules(f *testing.F) {
-	seedFiles(f, SchedulesFile, schedHead+"a,Sun,0:00,23:59,0\n", schedHead+"\"a\nb\",Mon,x,y,z\n")
+// fuzzParse fuzzes the parser of file name, seeded with its example and bad
+// files and extra: every error names the file and a line, and so does every
+// error of check, the value checks of New, on the records parsed.
+func fuzzParse[T any](f *testing.F, name string, parse func(io.Reader, string) ([]T, []error),
+	pos func(*T) Pos, check func(*T) []error, extra ...string) {
+	for _, dir := range []string{"example", "bad"} {
+		f.Add(testFile(f, dir, name))
+	}
+	for _, s := range extra {
+		f.Add([]byte(s))
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		got, errs := ParseSchedules(bytes.NewReader(data), "s.csv")
-		checkErrs(t, "s.csv", errs)
+		got, errs := parse(bytes.NewReader(data), name)
+		checkErrs(t, name, errs)
 		for i := range got {
-			checkPos(t, "s.csv", got[i].Pos)
-			checkErrs(t, "s.csv", checkSchedule(&got[i]))
+			checkPos(t, name, pos(&got[i]))
+			checkErrs(t, name, check(&got[i]))
 		}
 	})
+}
+
+func FuzzParseSchedules(f *testing.F) {
+	fuzzParse(f, SchedulesFile, ParseSchedules, func(s *Schedule) Pos { return s.Pos }, checkSchedule,
+		schedHead+"a,Sun,0:00,23:59,0\n", schedHead+"\"a\nb\",Mon,x,y,z\n")
 }
 
 func FuzzParseRoster(f *testing.F) {
-	seedFiles(f, RosterFile, rosterHead+goodStaff+otherStaff, rosterHead+"a,b,c,d,e,f,g,h|i,2026-02-29,\n")
-	f.Fuzz(func(t *testing.T, data []byte) {
-		got, errs := ParseRoster(bytes.NewReader(data), "r.csv")
-		checkErrs(t, "r.csv", errs)
-		for i := range got {
-			checkPos(t, "r.csv", got[i].Pos)
-			checkErrs(t, "r.csv", checkStaff(&got[i]))
-		}
-	})
+	fuzzParse(f, RosterFile, ParseRoster, func(s *Staff) Pos { return s.Pos }, checkStaff,
+		rosterHead+goodStaff+otherStaff, rosterHead+"a,b,c,d,e,f,g,h|i,2026-02-29,\n")
 }
 
 func FuzzParseCalendar(f *testing.F) {
-	seedFiles(f, CalendarFile, calHead+goodLock+"2026-01-01,x,holiday,1,\n")
-	f.Fuzz(func(t *testing.T, data []byte) {
-		got, errs := ParseCalendar(bytes.NewReader(data), "c.csv")
-		checkErrs(t, "c.csv", errs)
-		for i := range got {
-			checkPos(t, "c.csv", got[i].Pos)
-			checkErrs(t, "c.csv", checkEntry(&got[i]))
-		}
-	})
+	fuzzParse(f, CalendarFile, ParseCalendar, func(e *CalendarEntry) Pos { return e.Pos }, checkEntry,
+		calHead+goodLock+"2026-01-01,x,holiday,1,\n")
 }
 
 // FuzzLoad feeds all three files and checks what Data then promises: sorted
 // unique staff, cards that find their holder, and consistent DayInfo.
 func FuzzLoad(f *testing.F) {
-	read := func(dir, name string) []byte {
-		b, err := os.ReadFile(filepath.Join("testdata", dir, name))
-		if err != nil {
-			f.Fatal(err)
-		}
-		return b
-	}
 	for _, dir := range []string{"example", "bad"} {
-		f.Add(read(dir, SchedulesFile), read(dir, RosterFile), read(dir, CalendarFile))
+		f.Add(testFile(f, dir, SchedulesFile), testFile(f, dir, RosterFile), testFile(f, dir, CalendarFile))
 	}
 	f.Fuzz(func(t *testing.T, s, r, c []byte) {
 		d, errs := Load(bytes.NewReader(s), bytes.NewReader(r), bytes.NewReader(c))
