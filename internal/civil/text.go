@@ -20,14 +20,7 @@ func (d Date) AppendText(b []byte) ([]byte, error) {
 func (d Date) MarshalText() ([]byte, error) { return d.AppendText(make([]byte, 0, 10)) }
 
 // UnmarshalText reads a date written YYYY-MM-DD.
-func (d *Date) UnmarshalText(b []byte) error {
-	p, err := Parse(string(b))
-	if err != nil {
-		return err
-	}
-	*d = p
-	return nil
-}
+func (d *Date) UnmarshalText(b []byte) error { return unmarshalText(d, b, Parse) }
 
 // AppendText appends m written YYYY-MM to b. It never fails.
 func (m Month) AppendText(b []byte) ([]byte, error) {
@@ -40,13 +33,15 @@ func (m Month) AppendText(b []byte) ([]byte, error) {
 func (m Month) MarshalText() ([]byte, error) { return m.AppendText(make([]byte, 0, 7)) }
 
 // UnmarshalText reads a month written YYYY-MM.
-func (m *Month) UnmarshalText(b []byte) error {
-	p, err := ParseMonth(string(b))
-	if err != nil {
-		return err
+func (m *Month) UnmarshalText(b []byte) error { return unmarshalText(m, b, ParseMonth) }
+
+// unmarshalText sets *dst to what parse reads in b, unless that fails.
+func unmarshalText[T any](dst *T, b []byte, parse func(string) (T, error)) error {
+	p, err := parse(string(b))
+	if err == nil {
+		*dst = p
 	}
-	*m = p
-	return nil
+	return err
 }
 
 // append4 writes a year with at least four digits, as String does with %04d.

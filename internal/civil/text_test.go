@@ -7,36 +7,37 @@ import (
 )
 
 func TestDateText(t *testing.T) {
-	for _, d := range []Date{D(2026, time.June, 2), D(1970, 1, 1), D(2000, 2, 29), D(9999, 12, 31), D(5, 3, 4)} {
-		b, err := d.MarshalText()
-		if err != nil || string(b) != d.String() {
-			t.Errorf("MarshalText(%v) = %q, %v", d, b, err)
-		}
-		var p Date
-		if err := p.UnmarshalText(b); err != nil || p != d {
-			t.Errorf("UnmarshalText(%q) = %v, %v", b, p, err)
-		}
-	}
-	var p Date
-	if err := p.UnmarshalText([]byte("2026-02-30")); err == nil {
-		t.Error("UnmarshalText accepted 2026-02-30")
-	}
+	textRoundTrip(t, []Date{D(2026, time.June, 2), D(1970, 1, 1), D(2000, 2, 29), D(9999, 12, 31), D(5, 3, 4)}, "2026-02-30")
 }
 
 func TestMonthText(t *testing.T) {
-	for _, m := range []Month{MonthOf(2026, time.April), MonthOf(2027, time.March), MonthOf(12, time.December)} {
-		b, err := m.MarshalText()
-		if err != nil || string(b) != m.String() {
-			t.Errorf("MarshalText(%v) = %q, %v", m, b, err)
+	textRoundTrip(t, []Month{MonthOf(2026, time.April), MonthOf(2027, time.March), MonthOf(12, time.December)}, "2026-13")
+}
+
+// textRoundTrip checks that each of vs is written as its String and read
+// back, and that bad is refused.
+func textRoundTrip[T interface {
+	comparable
+	String() string
+	MarshalText() ([]byte, error)
+}, P interface {
+	*T
+	UnmarshalText([]byte) error
+}](t *testing.T, vs []T, bad string) {
+	t.Helper()
+	for _, v := range vs {
+		b, err := v.MarshalText()
+		if err != nil || string(b) != v.String() {
+			t.Errorf("MarshalText(%v) = %q, %v", v, b, err)
 		}
-		var p Month
-		if err := p.UnmarshalText(b); err != nil || p != m {
+		var p T
+		if err := P(&p).UnmarshalText(b); err != nil || p != v {
 			t.Errorf("UnmarshalText(%q) = %v, %v", b, p, err)
 		}
 	}
-	var p Month
-	if err := p.UnmarshalText([]byte("2026-13")); err == nil {
-		t.Error("UnmarshalText accepted 2026-13")
+	var p T
+	if err := P(&p).UnmarshalText([]byte(bad)); err == nil {
+		t.Errorf("UnmarshalText accepted %s", bad)
 	}
 }
 
