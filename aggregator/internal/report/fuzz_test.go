@@ -7,8 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"timeclock/aggregator/internal/engine"
-	"timeclock/internal/overtime"
 	"timeclock/internal/roster"
 )
 
@@ -29,9 +27,7 @@ func FuzzReplay(f *testing.F) {
 	}
 	lineRef := regexp.MustCompile(`^events\.jsonl:(\d+): `)
 	f.Fuzz(func(t *testing.T, in []byte) {
-		cfg := overtime.DefaultConfig()
-		cfg.TrackChanges = false
-		eng, err := engine.New(data, cfg)
+		eng, err := newEngine(data)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -66,6 +66,14 @@ func Main(args []string, stdout, stderr io.Writer) error {
 	return Run(o, stdout, stderr)
 }
 
+// newEngine is the engine a report replays the events into: the tables
+// need no record of what changed.
+func newEngine(data *roster.Data) (*engine.Engine, error) {
+	cfg := overtime.DefaultConfig()
+	cfg.TrackChanges = false
+	return engine.New(data, cfg)
+}
+
 // UsageError is a mistake on the command line (exit status 2).
 type UsageError struct{ Err error }
 
@@ -87,9 +95,7 @@ func Run(o Options, stdout, stderr io.Writer) error {
 	if data == nil {
 		return fmt.Errorf("%w: %d (reference data unusable)", ErrBadInput, bad)
 	}
-	cfg := overtime.DefaultConfig()
-	cfg.TrackChanges = false
-	eng, err := engine.New(data, cfg)
+	eng, err := newEngine(data)
 	if err != nil {
 		return err
 	}

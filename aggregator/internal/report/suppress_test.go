@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"timeclock/aggregator/internal/engine"
 	"timeclock/internal/civil"
 	"timeclock/internal/overtime"
 	"timeclock/internal/roster"
@@ -33,9 +32,7 @@ func TestSmallGroupsHiddenWithTheirComplement(t *testing.T) {
 	if len(errs) > 0 {
 		t.Fatal(errs)
 	}
-	cfg := overtime.DefaultConfig()
-	cfg.TrackChanges = false
-	eng, err := engine.New(data, cfg)
+	eng, err := newEngine(data)
 	if err != nil {
 		t.Fatal(err)
 	}
