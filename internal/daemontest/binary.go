@@ -1,12 +1,14 @@
 package daemontest
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -82,4 +84,18 @@ func ModuleRoot() (string, error) {
 		}
 		dir = parent
 	}
+}
+
+var versions sync.Map // binary path → version
+
+// Version returns the version that read finds of binary bin, or "unknown"
+// where it finds none (""): once per binary, as a test process starts the
+// same one many times.
+func Version(bin string, read func(bin string) string) string {
+	if v, ok := versions.Load(bin); ok {
+		return v.(string)
+	}
+	v := cmp.Or(read(bin), "unknown")
+	versions.Store(bin, v)
+	return v
 }

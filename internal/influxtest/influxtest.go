@@ -16,7 +16,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"timeclock/internal/daemontest"
@@ -170,18 +169,13 @@ func (s *Server) Stop() { s.proc.Stop() }
 // and waits until it answers. Call it from the test's goroutine.
 func (s *Server) Restart() { s.proc.Restart() }
 
-var versions sync.Map // binary path → version
-
 // version is the module version the binary was built from ("v1.8.10"):
 // `go install …@v1.8.10` does not set the version influxd itself reports.
 func version(bin string) string {
-	if v, ok := versions.Load(bin); ok {
-		return v.(string)
-	}
-	v := "unknown"
-	if info, err := buildinfo.ReadFile(bin); err == nil && info.Main.Version != "" {
-		v = info.Main.Version
-	}
-	versions.Store(bin, v)
-	return v
+	return daemontest.Version(bin, func(bin string) string {
+		if info, err := buildinfo.ReadFile(bin); err == nil {
+			return info.Main.Version
+		}
+		return ""
+	})
 }

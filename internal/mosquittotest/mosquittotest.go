@@ -15,7 +15,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 
 	"timeclock/internal/daemontest"
@@ -186,19 +185,14 @@ func (b *Broker) Stop() { b.proc.Stop() }
 // Call it from the test's goroutine.
 func (b *Broker) Restart() { b.proc.Restart() }
 
-var versions sync.Map // binary path → version
-
 // version asks the binary for its version: "mosquitto -h" prints
 // "mosquitto version 2.0.11" first (and exits with status 3).
 func version(bin string) string {
-	if v, ok := versions.Load(bin); ok {
-		return v.(string)
-	}
-	out, _ := exec.Command(bin, "-h").CombinedOutput()
-	v := "unknown"
-	if m := regexp.MustCompile(`mosquitto version (\S+)`).FindSubmatch(out); m != nil {
-		v = string(m[1])
-	}
-	versions.Store(bin, v)
-	return v
+	return daemontest.Version(bin, func(bin string) string {
+		out, _ := exec.Command(bin, "-h").CombinedOutput()
+		if m := regexp.MustCompile(`mosquitto version (\S+)`).FindSubmatch(out); m != nil {
+			return string(m[1])
+		}
+		return ""
+	})
 }
