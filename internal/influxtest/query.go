@@ -4,9 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
-	"sort"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -29,23 +30,13 @@ type Row struct {
 func (r Row) String() string {
 	var b strings.Builder
 	b.WriteString(r.Measurement)
-	keys := make([]string, 0, len(r.Tags))
-	for k := range r.Tags {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(r.Tags)) {
 		fmt.Fprintf(&b, ",%s=%s", k, r.Tags[k])
 	}
 	if !r.Time.IsZero() {
 		fmt.Fprintf(&b, " %s", r.Time.Format(time.RFC3339Nano))
 	}
-	cols := make([]string, 0, len(r.Values))
-	for k := range r.Values {
-		cols = append(cols, k)
-	}
-	sort.Strings(cols)
-	for _, k := range cols {
+	for _, k := range slices.Sorted(maps.Keys(r.Values)) {
 		fmt.Fprintf(&b, " %s=%v", k, r.Values[k])
 	}
 	return b.String()
