@@ -1,7 +1,9 @@
 package overtime
 
 import (
-	"sort"
+	"cmp"
+	"slices"
+	"strings"
 
 	"timeclock/internal/civil"
 )
@@ -111,18 +113,9 @@ func (e *Engine) BoardMonths(from, to civil.Month) []BoardRow {
 	for k, g := range groups {
 		rows = append(rows, BoardRow{k, *g})
 	}
-	sort.Slice(rows, func(i, j int) bool {
-		a, b := rows[i].BoardKey, rows[j].BoardKey
-		if a.Board != b.Board {
-			return a.Board < b.Board
-		}
-		if a.SchoolType != b.SchoolType {
-			return a.SchoolType < b.SchoolType
-		}
-		if a.Role != b.Role {
-			return a.Role < b.Role
-		}
-		return a.Month < b.Month
+	slices.SortFunc(rows, func(a, b BoardRow) int {
+		return cmp.Or(strings.Compare(a.Board, b.Board), strings.Compare(a.SchoolType, b.SchoolType),
+			strings.Compare(a.Role, b.Role), cmp.Compare(a.Month, b.Month))
 	})
 	return rows
 }
