@@ -67,25 +67,30 @@ func raisedOf(core *overtime.Engine, data *roster.Data, cfg overtime.Config, tod
 				first = mo
 			}
 			last = mo
-			period := "" // written only for a date with an alert: most have none
-			if d.LockBreach || d.IntervalBreach || d.Incomplete && d.Date < today || d.Unsynced {
-				period = d.Date.String()
+			// The date's text, written once and only for a date with an
+			// alert (most have none).
+			var text string
+			period := func() string {
+				if text == "" {
+					text = d.Date.String()
+				}
+				return text
 			}
 			if d.LockBreach {
-				add(s, overtime.RuleLockTime, overtime.LevelWarn, period, minuteOfDay(d.LastOut, d.Date), float64(d.LockMin))
+				add(s, overtime.RuleLockTime, overtime.LevelWarn, period(), minuteOfDay(d.LastOut, d.Date), float64(d.LockMin))
 			}
 			if d.IntervalBreach {
 				v := -1.0
 				if hasPrev && prev.Date == d.Date-1 && prev.Complete {
 					v = d.FirstIn.Sub(prev.LastOut).Minutes()
 				}
-				add(s, overtime.RuleInterval, overtime.LevelWarn, period, v, float64(cfg.IntervalMin))
+				add(s, overtime.RuleInterval, overtime.LevelWarn, period(), v, float64(cfg.IntervalMin))
 			}
 			if d.Incomplete && d.Date < today {
-				add(s, overtime.RuleMissingPunch, overtime.LevelWarn, period, float64(d.Taps), 0)
+				add(s, overtime.RuleMissingPunch, overtime.LevelWarn, period(), float64(d.Taps), 0)
 			}
 			if d.Unsynced {
-				add(s, overtime.RuleClockUntrusted, overtime.LevelInfo, period, 1, 0)
+				add(s, overtime.RuleClockUntrusted, overtime.LevelInfo, period(), 1, 0)
 			}
 			prev, hasPrev = d, true
 		}

@@ -271,19 +271,19 @@ func (s *Service) rebuild(data *roster.Data, now time.Time) (*journalfeed.Feed, 
 		start := time.Now()
 		n, err := s.live.Build(data, s.events, now, true, hint, snap)
 		snap.close()
-		r := <-feed
-		if err == nil && r.err == nil {
+		r := <-feed // a damaged raised set fails Build too, with errSnapshot
+		if err == nil {
+			if r.err != nil { // reading the journal, as journalfeed.New would
+				return nil, r.err
+			}
 			s.log.Info("engine restored from its snapshot", "snapshot_record", snap.Seq, "replayed", n,
 				"took", time.Since(start).Round(time.Millisecond))
 			s.m.Snapshots.WithLabelValues("restored").Inc()
 			s.restored = true
 			return r.feed, nil
 		}
-		if err != nil && !errors.Is(err, errSnapshot) {
+		if !errors.Is(err, errSnapshot) {
 			return nil, fmt.Errorf("rebuilding the engine from the journal: %w", err)
-		}
-		if err == nil {
-			err = r.err
 		}
 		s.log.Warn("engine snapshot unreadable: replaying the whole journal", "err", err)
 		s.m.Snapshots.WithLabelValues("discarded").Inc()
