@@ -276,9 +276,11 @@ func (l *Line) plug() error {
 		return fmt.Errorf("reader %s is closed", l.cfg.Name)
 	}
 	l.dev.PowerOn()
+	// The goroutines are counted before the session is published: an
+	// Unplug or Close from another goroutine that sees it waits for them.
+	s.start(l)
 	l.sess = s
 	l.mu.Unlock()
-	s.start(l)
 	l.log.Info("reader plugged in", "path", s.path, "link", l.cfg.Link)
 	if l.cfg.OnPlug != nil {
 		l.cfg.OnPlug(s.path)
