@@ -12,10 +12,13 @@
 package journalfeed
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"log/slog"
-	"sort"
+	"maps"
+	"slices"
+	"strings"
 	"sync"
 
 	"timeclock/aggregator/internal/journal"
@@ -379,20 +382,11 @@ func (f *Feed) RecentTaps() []web.Update {
 // sorted by board, school and gateway.
 func (f *Feed) Gateways() []journal.Status {
 	f.mu.Lock()
-	out := make([]journal.Status, 0, len(f.gateways))
-	for _, st := range f.gateways {
-		out = append(out, st)
-	}
+	out := slices.Collect(maps.Values(f.gateways))
 	f.mu.Unlock()
-	sort.Slice(out, func(i, j int) bool {
-		a, b := &out[i], &out[j]
-		if a.Board != b.Board {
-			return a.Board < b.Board
-		}
-		if a.School != b.School {
-			return a.School < b.School
-		}
-		return a.Gateway < b.Gateway
+	slices.SortFunc(out, func(a, b journal.Status) int {
+		return cmp.Or(strings.Compare(a.Board, b.Board), strings.Compare(a.School, b.School),
+			strings.Compare(a.Gateway, b.Gateway))
 	})
 	return out
 }
@@ -401,12 +395,9 @@ func (f *Feed) Gateways() []journal.Status {
 // journaled, sorted by staff, rule and period.
 func (f *Feed) OpenAlerts() []journal.Alert {
 	f.mu.Lock()
-	out := make([]journal.Alert, 0, len(f.open))
-	for _, a := range f.open {
-		out = append(out, a)
-	}
+	out := slices.Collect(maps.Values(f.open))
 	f.mu.Unlock()
-	sort.Slice(out, func(i, j int) bool { return out[i].Key() < out[j].Key() })
+	slices.SortFunc(out, func(a, b journal.Alert) int { return strings.Compare(a.Key(), b.Key()) })
 	return out
 }
 
@@ -422,15 +413,9 @@ func (f *Feed) AlertCounts(month civil.Month) []web.AlertCount {
 		}
 	}
 	f.mu.Unlock()
-	sort.Slice(out, func(i, j int) bool {
-		a, b := &out[i], &out[j]
-		if a.Board != b.Board {
-			return a.Board < b.Board
-		}
-		if a.School != b.School {
-			return a.School < b.School
-		}
-		return a.Rule < b.Rule
+	slices.SortFunc(out, func(a, b web.AlertCount) int {
+		return cmp.Or(strings.Compare(a.Board, b.Board), strings.Compare(a.School, b.School),
+			strings.Compare(a.Rule, b.Rule))
 	})
 	return out
 }
