@@ -23,7 +23,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math/rand/v2"
 	"net"
 	"net/url"
 	"sync"
@@ -32,6 +31,7 @@ import (
 
 	paho "github.com/eclipse/paho.mqtt.golang"
 
+	"timeclock/internal/backoff"
 	"timeclock/internal/mqttwire"
 )
 
@@ -150,12 +150,8 @@ func (c *Client) Run(ctx context.Context) error {
 		} else {
 			c.log.Warn("mqtt connect failed", "url", c.opt.URL, "err", err, "retry_in", delay)
 		}
-		t := time.NewTimer(delay/2 + rand.N(delay/2+1))
-		select {
-		case <-ctx.Done():
-			t.Stop()
+		if !backoff.Sleep(ctx, delay) {
 			return nil
-		case <-t.C:
 		}
 		delay = min(2*delay, c.opt.MaxReconnectDelay)
 	}

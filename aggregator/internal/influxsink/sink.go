@@ -27,7 +27,6 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"math/rand/v2"
 	"sync/atomic"
 	"time"
 
@@ -36,6 +35,7 @@ import (
 	"timeclock/aggregator/internal/journal"
 	"timeclock/aggregator/internal/lineproto"
 	"timeclock/aggregator/internal/metrics"
+	"timeclock/internal/backoff"
 )
 
 // Record is a journal record handed to a builder (Data is valid only during
@@ -174,12 +174,8 @@ func (s *Sink) write(ctx context.Context, buf *lineproto.Buffer) bool {
 		if attempt == 1 || attempt%20 == 0 {
 			s.log.Warn("influxdb write failed; retrying", "attempt", attempt, "points", buf.Len(), "err", err)
 		}
-		t := time.NewTimer(wait/2 + rand.N(wait/2+1))
-		select {
-		case <-ctx.Done():
-			t.Stop()
+		if !backoff.Sleep(ctx, wait) {
 			return false
-		case <-t.C:
 		}
 		wait = min(2*wait, s.maxWait)
 	}
