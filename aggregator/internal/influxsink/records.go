@@ -3,10 +3,8 @@ package influxsink
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 
-	"timeclock/aggregator/internal/journal"
 	"timeclock/aggregator/internal/lineproto"
 )
 
@@ -48,12 +46,7 @@ func (s *Sink) readRecords(ctx context.Context, read uint64, batches chan<- reco
 	for {
 		changed := s.j.Changed()
 		if s.j.Last() > read && buf.Len() < s.batch && read-sent < uint64(s.batch) {
-			last, err := s.j.Scan(read, s.batch-int(read-sent), func(seq uint64, kind journal.Kind, data []byte) error {
-				if err := s.rec.Record(Record{Seq: seq, Kind: kind, Data: data}, buf); err != nil {
-					return fmt.Errorf("journal record %d: %w", seq, err)
-				}
-				return nil
-			})
+			last, err := s.scan(read, s.batch-int(read-sent), func(r Record) error { return s.rec.Record(r, buf) })
 			if err != nil {
 				return err
 			}

@@ -26,6 +26,7 @@ package influxsink
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"sync/atomic"
 	"time"
@@ -44,6 +45,17 @@ type Record struct {
 	Seq  uint64
 	Kind journal.Kind
 	Data []byte
+}
+
+// scan hands fn the journal records after from, up to limit of them (0: no
+// limit), and returns the last one read; an error of fn names its record.
+func (s *Sink) scan(from uint64, limit int, fn func(Record) error) (uint64, error) {
+	return s.j.Scan(from, limit, func(seq uint64, kind journal.Kind, data []byte) error {
+		if err := fn(Record{Seq: seq, Kind: kind, Data: data}); err != nil {
+			return fmt.Errorf("journal record %d: %w", seq, err)
+		}
+		return nil
+	})
 }
 
 // RecordPoints turns journal records into their own points.

@@ -3,10 +3,8 @@ package influxsink
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 
-	"timeclock/aggregator/internal/journal"
 	"timeclock/aggregator/internal/lineproto"
 )
 
@@ -93,12 +91,7 @@ var errStopped = errors.New("influxsink: stopped")
 func (s *Sink) flushState(ctx context.Context, from uint64, buf *lineproto.Buffer) (last uint64, ok bool, err error) {
 	last = from
 	for end := s.j.Last(); last < end; {
-		last, err = s.j.Scan(last, stateScan, func(seq uint64, kind journal.Kind, data []byte) error {
-			if err := s.state.Touch(Record{Seq: seq, Kind: kind, Data: data}); err != nil {
-				return fmt.Errorf("journal record %d: %w", seq, err)
-			}
-			return nil
-		})
+		last, err = s.scan(last, stateScan, s.state.Touch)
 		if err != nil {
 			return from, false, err
 		}
