@@ -15,7 +15,6 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
-	"sort"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -97,7 +96,7 @@ func New(cfg *config.Config, log *slog.Logger, now func() time.Time) (s *Service
 	}
 	boards := cfg.Boards
 	if len(boards) == 0 {
-		boards = rosterBoards(data)
+		boards = web.Boards(data)
 	}
 	if len(boards) == 0 {
 		return nil, errors.New("no boards to serve: set -boards or list staff in roster.csv")
@@ -206,19 +205,6 @@ func (a webAuth) Authenticate(r *http.Request) (web.Principal, bool) {
 		name = p.User
 	}
 	return web.Principal{Role: p.Role, Name: name}, true
-}
-
-func rosterBoards(data *roster.Data) []string {
-	seen := map[string]bool{}
-	var out []string
-	for _, sc := range data.Schools() {
-		if !seen[sc.Board] {
-			seen[sc.Board] = true
-			out = append(out, sc.Board)
-		}
-	}
-	sort.Strings(out)
-	return out
 }
 
 // events replays the journal: events into fn, alert records into alerts.

@@ -25,7 +25,7 @@ func (h *Handler) home(_ *http.Request, p *Page, cv *coreView) (string, int) {
 		return "", http.StatusForbidden
 	}
 	var b homeBody
-	for _, board := range boardsOf(cv.data) {
+	for _, board := range Boards(cv.data) {
 		g := collect(cv.core, cv.data, p.Month, func(s *roster.Staff) bool { return s.Board == board })
 		c := makeCell(board, &g.all, false)
 		c.Href = "/board/" + url.PathEscape(board) + monthQuery(p)

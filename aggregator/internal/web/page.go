@@ -274,7 +274,7 @@ func (h *Handler) nav(user Principal, data *roster.Data, tr translator) []navLin
 	switch user.Role {
 	case RoleAdmin:
 		var out []navLink
-		for _, b := range boardsOf(data) {
+		for _, b := range Boards(data) {
 			out = append(out, navLink{Href: "/board/" + b, Text: b})
 		}
 		return out
@@ -292,17 +292,14 @@ func (h *Handler) nav(user Principal, data *roster.Data, tr translator) []navLin
 	return nil
 }
 
-func boardsOf(data *roster.Data) []string {
+// Boards returns the boards of data's schools, sorted.
+func Boards(data *roster.Data) []string {
 	var out []string
-	seen := map[string]bool{}
 	for _, sc := range data.Schools() {
-		if !seen[sc.Board] {
-			seen[sc.Board] = true
-			out = append(out, sc.Board)
-		}
+		out = append(out, sc.Board)
 	}
 	slices.Sort(out)
-	return out
+	return slices.Compact(out)
 }
 
 func (h *Handler) loginForm(w http.ResponseWriter, r *http.Request) {
