@@ -354,7 +354,7 @@ func (s *Service) Run(ctx context.Context) error {
 		g.Go(func() error { return s.sink.Run(ctx) })
 	}
 	g.Go(func() error { return s.feed.Run(ctx) })
-	g.Go(func() error { return s.serveHTTP(ctx) })
+	g.Go(func() error { return serve(ctx, s.http, s.httpLn, "http", 5*time.Second) })
 	g.Go(func() error { return s.watch(ctx) })
 	g.Go(func() error { return s.snapshots(ctx) })
 	if s.debugLn != nil {
@@ -373,17 +373,20 @@ func (s *Service) Run(ctx context.Context) error {
 	return err
 }
 
-func (s *Service) serveHTTP(ctx context.Context) error {
+// serve runs srv on ln until ctx is done, then shuts it down, letting the
+// requests in flight finish for up to grace. A failure to serve is named
+// with what.
+func serve(ctx context.Context, srv *http.Server, ln net.Listener, what string, grace time.Duration) error {
 	errc := make(chan error, 1)
-	go func() { errc <- s.http.Serve(s.httpLn) }()
+	go func() { errc <- srv.Serve(ln) }()
 	select {
 	case err := <-errc:
-		return fmt.Errorf("http: %w", err)
+		return fmt.Errorf("%s: %w", what, err)
 	case <-ctx.Done():
 	}
-	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), grace)
 	defer cancel()
-	return s.http.Shutdown(sctx)
+	return srv.Shutdown(sctx)
 }
 
 // Close releases the journal and whatever New opened.
