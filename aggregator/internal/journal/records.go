@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"timeclock/internal/punch"
@@ -28,6 +29,10 @@ type Alert struct {
 // Key identifies the condition the alert is about: a raise and its clear
 // share it.
 func (a Alert) Key() string { return a.Staff + "\x00" + a.Rule + "\x00" + a.Period }
+
+// CompareAlerts orders alerts by Key (staff, rule, period), for
+// slices.SortFunc.
+func CompareAlerts(a, b Alert) int { return strings.Compare(a.Key(), b.Key()) }
 
 // Status is a gateway's retained status report (KindStatus).
 type Status struct {

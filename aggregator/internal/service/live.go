@@ -3,7 +3,8 @@ package service
 import (
 	"errors"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -105,11 +106,8 @@ func netTransitions(open map[string]journal.Alert, ts []journal.Alert) []journal
 func (l *Live) Open() []journal.Alert {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	out := make([]journal.Alert, 0, len(l.open))
-	for _, a := range l.open {
-		out = append(out, a)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Key() < out[j].Key() })
+	out := slices.Collect(maps.Values(l.open))
+	slices.SortFunc(out, journal.CompareAlerts)
 	return out
 }
 
@@ -258,6 +256,6 @@ func diff(have, want map[string]journal.Alert) []journal.Alert {
 	}
 	<-done
 	out = append(out, raise...)
-	sort.Slice(out, func(i, j int) bool { return out[i].Key() < out[j].Key() })
+	slices.SortFunc(out, journal.CompareAlerts)
 	return out
 }

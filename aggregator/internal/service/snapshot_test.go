@@ -1,11 +1,12 @@
 package service
 
 import (
+	"cmp"
 	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
-	"sort"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -61,22 +62,12 @@ func startedState(t *testing.T, s *Service) started {
 }
 
 func sortState(st *started) {
-	byKey := func(as []journal.Alert) {
-		sort.Slice(as, func(i, j int) bool { return as[i].Key() < as[j].Key() })
-	}
-	byKey(st.Pending)
-	byKey(st.FeedOpen)
+	slices.SortFunc(st.Pending, journal.CompareAlerts)
+	slices.SortFunc(st.FeedOpen, journal.CompareAlerts)
 	f := &st.Feed
-	sort.Slice(f.Gateways, func(i, j int) bool { return f.Gateways[i].Gateway < f.Gateways[j].Gateway })
-	sort.Slice(f.Counts, func(i, j int) bool {
-		a, b := f.Counts[i], f.Counts[j]
-		if a.School != b.School {
-			return a.School < b.School
-		}
-		if a.Rule != b.Rule {
-			return a.Rule < b.Rule
-		}
-		return a.Month < b.Month
+	slices.SortFunc(f.Gateways, func(a, b journal.Status) int { return strings.Compare(a.Gateway, b.Gateway) })
+	slices.SortFunc(f.Counts, func(a, b journalfeed.Count) int {
+		return cmp.Or(strings.Compare(a.School, b.School), strings.Compare(a.Rule, b.Rule), cmp.Compare(a.Month, b.Month))
 	})
 }
 

@@ -397,7 +397,7 @@ func (f *Feed) OpenAlerts() []journal.Alert {
 	f.mu.Lock()
 	out := slices.Collect(maps.Values(f.open))
 	f.mu.Unlock()
-	slices.SortFunc(out, func(a, b journal.Alert) int { return strings.Compare(a.Key(), b.Key()) })
+	slices.SortFunc(out, journal.CompareAlerts)
 	return out
 }
 
