@@ -6,13 +6,10 @@ import (
 	"testing"
 	"time"
 
-	"timeclock/aggregator/internal/engine"
 	"timeclock/aggregator/internal/influxsink"
 	"timeclock/aggregator/internal/journal"
 	"timeclock/internal/civil"
-	"timeclock/internal/overtime"
 	"timeclock/internal/punch"
-	"timeclock/internal/roster"
 )
 
 // InfluxDB holds staff ids, never names (DOMAIN.md §6): whatever record is
@@ -20,7 +17,7 @@ import (
 func TestPointsCarryNoNames(t *testing.T) {
 	names := []string{"山田 花子", "Alice Example", "田中太郎", "Suzuki", "佐藤", "O'Brien"}
 	var b strings.Builder
-	b.WriteString("staff_id,name,role,board,school,school_type,schedule,cards,start_date,end_date\n")
+	b.WriteString(staffHeader)
 	for i, n := range names {
 		role := "teacher"
 		if i == 0 {
@@ -28,14 +25,7 @@ func TestPointsCarryNoNames(t *testing.T) {
 		}
 		fmt.Fprintf(&b, "T%d,%s,%s,nakatsu,nakatsu-e01,elementary,std,felica:%016x,2026-04-01,\n", i+1, n, role, i+1)
 	}
-	data, errs := roster.Load(strings.NewReader(schedules), strings.NewReader(b.String()), nil)
-	if len(errs) > 0 {
-		t.Fatal(errs)
-	}
-	e, err := engine.New(data, overtime.DefaultConfig())
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := newEngine(t, b.String())
 	jun1 := civil.D(2026, time.June, 1)
 	var recs []influxsink.Record
 	entries := map[string]journal.Entry{}

@@ -17,14 +17,16 @@ import (
 )
 
 const (
-	schedules = "schedule,days,start,end,break_min\nstd,Mon Tue Wed Thu Fri,08:15,16:45,45\n"
-	staffCSV  = "staff_id,name,role,board,school,school_type,schedule,cards,start_date,end_date\n" +
-		"T1,山田 花子,teacher,nakatsu,nakatsu-e01,elementary,std,felica:0123456789abcdef,,\n"
+	schedules   = "schedule,days,start,end,break_min\nstd,Mon Tue Wed Thu Fri,08:15,16:45,45\n"
+	staffHeader = "staff_id,name,role,board,school,school_type,schedule,cards,start_date,end_date\n"
+	staffCSV    = staffHeader + "T1,山田 花子,teacher,nakatsu,nakatsu-e01,elementary,std,felica:0123456789abcdef,,\n"
 )
 
-func newEngine(t *testing.T) *engine.Engine {
+// newEngine returns an engine over the roster.csv rows staff (with
+// staffHeader) and the schedules above.
+func newEngine(t *testing.T, staff string) *engine.Engine {
 	t.Helper()
-	data, errs := roster.Load(strings.NewReader(schedules), strings.NewReader(staffCSV), nil)
+	data, errs := roster.Load(strings.NewReader(schedules), strings.NewReader(staff), nil)
 	if len(errs) > 0 {
 		t.Fatal(errs)
 	}
@@ -153,7 +155,7 @@ func TestPoints(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			e := newEngine(t)
+			e := newEngine(t, staffCSV)
 			for i, ts := range tt.apply {
 				tap := punch.Tap{ID: fmt.Sprintf("gw-e01-a:1:%06d", i+1), Board: "nakatsu", School: "nakatsu-e01",
 					Gateway: "gw-e01-a", Reader: "entrance", Card: "felica:0123456789abcdef", Dir: punch.DirTap, TS: ts,
