@@ -10,27 +10,20 @@ import (
 	"timeclock/aggregator/internal/influxsink"
 	"timeclock/aggregator/internal/journal"
 	"timeclock/aggregator/internal/lineproto"
+	"timeclock/aggregator/internal/web/webtest/harness"
 	"timeclock/internal/civil"
 	"timeclock/internal/overtime"
 	"timeclock/internal/punch"
-	"timeclock/internal/roster"
 )
 
-const (
-	schedules   = "schedule,days,start,end,break_min\nstd,Mon Tue Wed Thu Fri,08:15,16:45,45\n"
-	staffHeader = "staff_id,name,role,board,school,school_type,schedule,cards,start_date,end_date\n"
-	staffCSV    = staffHeader + "T1,山田 花子,teacher,nakatsu,nakatsu-e01,elementary,std,felica:0123456789abcdef,,\n"
-)
+// staffT1 is the roster row of the one staff member of most tests.
+const staffT1 = "T1,山田 花子,teacher,nakatsu,nakatsu-e01,elementary,std,felica:0123456789abcdef,,"
 
-// newEngine returns an engine over the roster.csv rows staff (with
-// staffHeader) and the schedules above.
-func newEngine(t *testing.T, staff string) *engine.Engine {
+// newEngine returns an engine over harness.Roster's reference data with the
+// staff of rows.
+func newEngine(t *testing.T, rows ...string) *engine.Engine {
 	t.Helper()
-	data, errs := roster.Load(strings.NewReader(schedules), strings.NewReader(staff), nil)
-	if len(errs) > 0 {
-		t.Fatal(errs)
-	}
-	e, err := engine.New(data, overtime.DefaultConfig())
+	e, err := engine.New(harness.Roster(t, rows...), overtime.DefaultConfig())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,7 +148,7 @@ func TestPoints(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			e := newEngine(t, staffCSV)
+			e := newEngine(t, staffT1)
 			for i, ts := range tt.apply {
 				tap := punch.Tap{ID: fmt.Sprintf("gw-e01-a:1:%06d", i+1), Board: "nakatsu", School: "nakatsu-e01",
 					Gateway: "gw-e01-a", Reader: "entrance", Card: "felica:0123456789abcdef", Dir: punch.DirTap, TS: ts,
