@@ -21,13 +21,22 @@ func writeUsers(t *testing.T, path string, lines ...string) {
 	}
 }
 
-func TestAuthenticate(t *testing.T) {
+// newStore returns a store over a users.csv of lines, and the static users;
+// and the file's path.
+func newStore(t *testing.T, static []User, lines ...string) (*Store, string) {
+	t.Helper()
 	path := filepath.Join(t.TempDir(), "users.csv")
-	writeUsers(t, path, "ops,admin,,"+hexHash("tok-admin"), "kocho,principal,nakatsu-e01,"+hexHash("tok-kocho"))
-	s, err := NewStore(path, []User{{Name: "T1", Role: RoleStaff, Scope: "T0001", Hash: HashToken("tok-static")}})
+	writeUsers(t, path, lines...)
+	s, err := NewStore(path, static)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return s, path
+}
+
+func TestAuthenticate(t *testing.T) {
+	s, _ := newStore(t, []User{{Name: "T1", Role: RoleStaff, Scope: "T0001", Hash: HashToken("tok-static")}},
+		"ops,admin,,"+hexHash("tok-admin"), "kocho,principal,nakatsu-e01,"+hexHash("tok-kocho"))
 	admin := Principal{User: "ops", Role: RoleAdmin}
 	kocho := Principal{User: "kocho", Role: RolePrincipal, Scope: "nakatsu-e01"}
 	tests := []struct {
@@ -89,12 +98,7 @@ func TestNewStoreRefusesBadFile(t *testing.T) {
 }
 
 func TestReload(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "users.csv")
-	writeUsers(t, path, "ops,admin,,"+hexHash("tok-1"))
-	s, err := NewStore(path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, path := newStore(t, nil, "ops,admin,,"+hexHash("tok-1"))
 	has := func(tok string) bool { _, ok := s.Lookup(tok); return ok }
 	if changed, err := s.Reload(false); changed || err != nil {
 		t.Errorf("unchanged file: changed %v, err %v", changed, err)
@@ -124,12 +128,7 @@ func TestReload(t *testing.T) {
 }
 
 func TestReloadSeesSameSizeChange(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "users.csv")
-	writeUsers(t, path, "ops,admin,,"+hexHash("tok-1"))
-	s, err := NewStore(path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, path := newStore(t, nil, "ops,admin,,"+hexHash("tok-1"))
 	// Same size, same modification time: a rename (as WriteUsers does)
 	// still changes the inode.
 	mtime := time.Now().Add(-time.Hour)
