@@ -57,17 +57,15 @@ func ParseCalendar(r io.Reader, file string) ([]CalendarEntry, []error) {
 	return c, errs
 }
 
-func calendarRow(rw row) (CalendarEntry, []error) {
-	f := fieldErrs{pos: rw.pos}
-	v := rw.fields
-	e := CalendarEntry{Scope: v[1], Kind: Kind(v[2]), Note: v[4], Pos: rw.pos}
+func calendarRow(f *fieldErrs, v []string) CalendarEntry {
+	e := CalendarEntry{Scope: v[1], Kind: Kind(v[2]), Note: v[4], Pos: f.pos}
 	e.Date, _ = f.date("date", v[0], false)
 	if e.Kind == KindLockTime {
 		e.LockMin = f.clock("value", v[3])
 	} else if v[3] != "" && e.Kind.Valid() {
 		f.add("value", "%q: only lock_time takes a value", v[3])
 	}
-	return e, f.errs
+	return e
 }
 
 // checkEntry checks the values of one calendar entry on its own; whether its

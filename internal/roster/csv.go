@@ -58,11 +58,12 @@ func openTable(r io.Reader, file string, cols []string) (*table, *LineError) {
 }
 
 // parseRows reads the data rows of a file with columns cols, converting
-// each with conv. A row conv finds fault with is reported together with the
-// value checks (check) of its other fields, and skipped. fatal reports that
-// the file as a whole is unusable (header, I/O).
+// the trimmed fields of each with conv, which reports its syntax errors to f
+// (at the row's position, f.pos). A row conv finds fault with is reported
+// together with the value checks (check) of its other fields, and skipped.
+// fatal reports that the file as a whole is unusable (header, I/O).
 func parseRows[T any](r io.Reader, file string, cols []string,
-	conv func(row) (T, []error), check func(*T) []error) (out []T, errs []error, fatal bool) {
+	conv func(f *fieldErrs, fields []string) T, check func(*T) []error) (out []T, errs []error, fatal bool) {
 	t, herr := openTable(r, file, cols)
 	if herr != nil {
 		return nil, []error{herr}, true
@@ -78,9 +79,10 @@ func parseRows[T any](r io.Reader, file string, cols []string,
 			errs = append(errs, rerr)
 			continue
 		}
-		v, ferrs := conv(rw)
-		if len(ferrs) > 0 {
-			errs = append(errs, withChecks(cols, ferrs, check(&v))...)
+		f := fieldErrs{pos: rw.pos}
+		v := conv(&f, rw.fields)
+		if len(f.errs) > 0 {
+			errs = append(errs, withChecks(cols, f.errs, check(&v))...)
 			continue
 		}
 		out = append(out, v)

@@ -93,10 +93,8 @@ func ParseSchedules(r io.Reader, file string) ([]Schedule, []error) {
 	return s, errs
 }
 
-func scheduleRow(rw row) (Schedule, []error) {
-	f := fieldErrs{pos: rw.pos}
-	v := rw.fields
-	s := Schedule{Name: v[0], Pos: rw.pos}
+func scheduleRow(f *fieldErrs, v []string) Schedule {
+	s := Schedule{Name: v[0], Pos: f.pos}
 	days, err := ParseWeekdays(v[1])
 	if err != nil {
 		f.add("days", "%v", err)
@@ -109,7 +107,7 @@ func scheduleRow(rw row) (Schedule, []error) {
 		f.add("break_min", "%q is not a whole number of minutes", v[4])
 	}
 	s.BreakMin = b
-	return s, f.errs
+	return s
 }
 
 // checkSchedule checks the values of s, wherever it came from.

@@ -94,12 +94,10 @@ func ParseRoster(r io.Reader, file string) ([]Staff, []error) {
 	return s, errs
 }
 
-func staffRow(rw row) (Staff, []error) {
-	f := fieldErrs{pos: rw.pos}
-	v := rw.fields
+func staffRow(f *fieldErrs, v []string) Staff {
 	s := Staff{
 		ID: v[0], Name: v[1], Role: Role(v[2]), Board: v[3], School: v[4],
-		SchoolType: SchoolType(v[5]), Schedule: v[6], Pos: rw.pos,
+		SchoolType: SchoolType(v[5]), Schedule: v[6], Pos: f.pos,
 	}
 	if v[7] != "" {
 		s.Cards = strings.Split(v[7], "|")
@@ -109,7 +107,7 @@ func staffRow(rw row) (Staff, []error) {
 	}
 	s.Start, s.HasStart = f.date("start_date", v[8], true)
 	s.End, s.HasEnd = f.date("end_date", v[9], true)
-	return s, f.errs
+	return s
 }
 
 // checkStaff checks the values of one staff member on their own.
