@@ -75,6 +75,19 @@ func scanTop(data []byte, ms []member) ([]member, error) {
 	return ms, nil
 }
 
+// newDecoder scans data with scanTop into ms and indexes the members by the
+// keys of table. ms is an array of the caller's: kept in a decoder returned
+// by value, it stays on the caller's stack (set through a pointer, it would
+// move to the heap).
+func newDecoder(data []byte, table int, ms []member) (decoder, error) {
+	d := decoder{data: data, table: table}
+	var err error
+	if d.ms, err = scanTop(data, ms); err == nil {
+		d.index()
+	}
+	return d, err
+}
+
 // index looks every key up and remembers the first member of each field.
 func (d *decoder) index() {
 	var tmp [64]byte

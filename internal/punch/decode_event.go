@@ -61,12 +61,10 @@ func adjMask(k Kind) uint32 {
 // A decoded tap costs one allocation: its strings share one backing string.
 func Decode(data []byte, now time.Time) (Event, error) {
 	var msBuf [24]member
-	d := decoder{data: data, table: tableEvent}
-	var err error
-	if d.ms, err = scanTop(data, msBuf[:0]); err != nil {
+	d, err := newDecoder(data, tableEvent, msBuf[:0])
+	if err != nil {
 		return Event{}, err
 	}
-	d.index()
 	if err := d.version(); err != nil {
 		return Event{}, err
 	}

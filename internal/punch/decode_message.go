@@ -6,29 +6,27 @@ var statusFields = fields{"online", "ts", "queue", "clock_synced", "readers", "v
 
 var feedbackFields = fields{"id", "result", "staff", "today_min", "month_overtime_min", "level"}
 
-// indexAll indexes the members scanned, which must be each field of the
-// decoder's table once and nothing else: status and feedback have no
-// optional fields. what names the message for the reasons. (The caller
-// scans: d.ms set here would move the caller's member array to the heap.)
-func (d *decoder) indexAll(what string) error {
-	d.index()
-	all := uint32(1)<<len(tables[d.table]) - 1
-	if err := d.checkKeys(all, what); err != nil {
-		return err
+// newDecoderAll is newDecoder for status and feedback, which have no
+// optional fields: the members must be each field of table once and nothing
+// else. what names the message for the reasons.
+func newDecoderAll(data []byte, table int, what string, ms []member) (decoder, error) {
+	d, err := newDecoder(data, table, ms)
+	all := uint32(1)<<len(tables[table]) - 1
+	if err == nil {
+		err = d.checkKeys(all, what)
 	}
-	return d.checkPresent(all)
+	if err == nil {
+		err = d.checkPresent(all)
+	}
+	return d, err
 }
 
 // DecodeStatus reads and validates a gateway status payload. A ts more than
 // MaxFuture after now is rejected; a zero now disables the check.
 func DecodeStatus(data []byte, now time.Time) (Status, error) {
 	var msBuf [8]member
-	d := decoder{data: data, table: tableStatus}
-	var err error
-	if d.ms, err = scanTop(data, msBuf[:0]); err != nil {
-		return Status{}, err
-	}
-	if err := d.indexAll("a status"); err != nil {
+	d, err := newDecoderAll(data, tableStatus, "a status", msBuf[:0])
+	if err != nil {
 		return Status{}, err
 	}
 	var s Status
@@ -99,12 +97,8 @@ func (d *decoder) readers(id int) (map[string]string, error) {
 // DecodeFeedback reads and validates a feedback payload.
 func DecodeFeedback(data []byte) (Feedback, error) {
 	var msBuf [8]member
-	d := decoder{data: data, table: tableFeedback}
-	var err error
-	if d.ms, err = scanTop(data, msBuf[:0]); err != nil {
-		return Feedback{}, err
-	}
-	if err := d.indexAll("a feedback"); err != nil {
+	d, err := newDecoderAll(data, tableFeedback, "a feedback", msBuf[:0])
+	if err != nil {
 		return Feedback{}, err
 	}
 	var f Feedback
