@@ -1,7 +1,6 @@
 package api
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -103,15 +102,7 @@ func newFixture(t *testing.T) *fixture {
 	log := slog.New(slog.DiscardHandler)
 	f := &fixture{m: metrics.New(), j: j}
 	pipe := ingest.New(j, core{eng}, nil, []string{"nakatsu", "usa"}, ingest.Limits{}, now, log, f.m)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- pipe.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Error(err)
-		}
-	})
+	harness.Run(t, "pipeline", pipe.Run)
 	f.open = []journal.Alert{
 		{Staff: "T0001", Board: "nakatsu", School: "nakatsu-e00", Rule: "month_45", Raised: true, Period: "2026-06"},
 		{Staff: "T0007", Board: "nakatsu", School: "nakatsu-e01", Rule: "doctor_80", Raised: true, Period: "2026-06"},

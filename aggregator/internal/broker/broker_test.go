@@ -10,8 +10,8 @@ import (
 	"time"
 
 	paho "github.com/eclipse/paho.mqtt.golang"
-	"golang.org/x/sync/errgroup"
 
+	"timeclock/aggregator/internal/web/webtest/harness"
 	"timeclock/internal/mqttclient"
 	"timeclock/internal/mqttwire"
 )
@@ -22,15 +22,7 @@ func start(t *testing.T, dir string) (*Broker, func()) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	var g errgroup.Group
-	g.Go(func() error { return b.Run(ctx) })
-	return b, func() {
-		cancel()
-		if err := g.Wait(); err != nil {
-			t.Error(err)
-		}
-	}
+	return b, harness.Run(t, "broker", b.Run)
 }
 
 func connect(t *testing.T, url, id string, clean bool, onMsg paho.MessageHandler) paho.Client {

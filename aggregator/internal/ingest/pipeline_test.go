@@ -95,19 +95,7 @@ func newHarness(t testing.TB, lim Limits) *harness {
 // start runs a new pipeline on h's journal until the test ends or h.stop.
 func (h *harness) start(t testing.TB, c Core, lim Limits) {
 	h.p = New(h.j, c, h.pub, []string{"nakatsu"}, lim, h.clock.Now, slog.New(slog.DiscardHandler), h.m)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- h.p.Run(ctx) }()
-	var once sync.Once
-	h.stop = func() {
-		once.Do(func() {
-			cancel()
-			if err := <-done; err != nil {
-				t.Error(err)
-			}
-		})
-	}
-	t.Cleanup(h.stop)
+	h.stop = webharness.Run(t, "pipeline", h.p.Run)
 }
 
 // send delivers the messages and returns once each is acknowledged and

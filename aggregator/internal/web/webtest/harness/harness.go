@@ -68,23 +68,30 @@ type Service interface {
 // answers /readyz. An error from its Run fails the test.
 func Start(t testing.TB, s Service) (stop func()) {
 	t.Helper()
+	stop = Run(t, "service", s.Run)
+	Eventually(t, "the service is ready", func() (bool, string) {
+		st, body := Get(t, "http://"+s.HTTPAddr()+"/readyz", "")
+		return st == http.StatusOK, string(body)
+	})
+	return stop
+}
+
+// Run runs run in a goroutine until stop is called or the test ends; stop
+// returns once run has, and an error from it fails the test, named with what.
+func Run(t testing.TB, what string, run func(ctx context.Context) error) (stop func()) {
 	ctx, cancel := context.WithCancel(context.Background())
 	var g errgroup.Group
-	g.Go(func() error { return s.Run(ctx) })
+	g.Go(func() error { return run(ctx) })
 	var once sync.Once
 	stop = func() {
 		once.Do(func() {
 			cancel()
 			if err := g.Wait(); err != nil {
-				t.Errorf("service: %v", err)
+				t.Errorf("%s: %v", what, err)
 			}
 		})
 	}
 	t.Cleanup(stop)
-	Eventually(t, "the service is ready", func() (bool, string) {
-		st, body := Get(t, "http://"+s.HTTPAddr()+"/readyz", "")
-		return st == http.StatusOK, string(body)
-	})
 	return stop
 }
 
