@@ -180,7 +180,7 @@ func TestRateHoldsAndTakesLater(t *testing.T) {
 	// Two seconds later the allowance has two more: the held taps are
 	// taken, in order, though the gateway sent nothing again.
 	h.clock.Advance(2 * time.Second)
-	h.waitFor(t, "the held taps journaled", func() bool { return h.j.Count(journal.KindTap) == 6 })
+	h.waitTaps(t, "the held taps journaled", 6)
 	h.send(t) // their answers are out
 	if answered := h.answered(t); len(answered) != 6 {
 		t.Errorf("answered %v, want all 6 taps", answered)
@@ -223,9 +223,9 @@ func TestHeldTapsSurviveARestart(t *testing.T) {
 	}
 	h.start(t, core{eng}, Limits{Rate: 1, Burst: 2})
 	// A new pipeline's allowance is full (2), then refills at 1 a second.
-	h.waitFor(t, "two held taps journaled", func() bool { return h.j.Count(journal.KindTap) == 4 })
+	h.waitTaps(t, "two held taps journaled", 4)
 	h.clock.Advance(time.Second)
-	h.waitFor(t, "the last held tap journaled", func() bool { return h.j.Count(journal.KindTap) == 5 })
+	h.waitTaps(t, "the last held tap journaled", 5)
 	h.send(t)
 	if answered, n := h.answered(t), held(); len(answered) != 5 || n != 0 {
 		t.Errorf("after the restart: answered %v, %d still held; want all 5 answered, none held", answered, n)
@@ -249,7 +249,7 @@ func TestRateBeyondTheHoldIsSentAgain(t *testing.T) {
 	// The hold drains at the rate; the one beyond it never came.
 	for i := 2; i < n; i++ {
 		h.clock.Advance(time.Second)
-		h.waitFor(t, "a held tap taken", func() bool { return h.j.Count(journal.KindTap) == uint64(i) })
+		h.waitTaps(t, "a held tap taken", uint64(i))
 	}
 	last := msgs[n-1]
 	if h.answered(t)[idOf(t, last)] {
@@ -284,15 +284,13 @@ func (h *harness) answered(t *testing.T) map[string]bool {
 	return out
 }
 
-func (h *harness) waitFor(t *testing.T, what string, cond func() bool) {
+// waitTaps waits until n taps are journaled.
+func (h *harness) waitTaps(t *testing.T, what string, n uint64) {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("waiting for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	webharness.Eventually(t, what, func() (bool, string) {
+		got := h.j.Count(journal.KindTap)
+		return got == n, fmt.Sprintf("%d taps journaled, want %d", got, n)
+	})
 }
 
 // Status reports have an allowance of their own: a burst of taps does not
