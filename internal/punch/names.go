@@ -8,13 +8,17 @@ import (
 
 // ValidName reports whether s is a valid board, school, gateway or reader
 // name: 1 to 40 of [a-z0-9-], which is safe in a topic level and a tag.
-func ValidName(s string) bool {
-	if len(s) < 1 || len(s) > 40 {
-		return false
-	}
+func ValidName(s string) bool { return len(s) >= 1 && len(s) <= 40 && idChars(s, false) }
+
+// idChars reports whether every byte of s is one of [a-z0-9-], or when
+// loose of [A-Za-z0-9._-].
+func idChars(s string, loose bool) bool {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		if (c < 'a' || c > 'z') && (c < '0' || c > '9') && c != '-' {
+		switch {
+		case c >= 'a' && c <= 'z', c >= '0' && c <= '9', c == '-':
+		case loose && (c >= 'A' && c <= 'Z' || c == '.' || c == '_'):
+		default:
 			return false
 		}
 	}
@@ -32,18 +36,7 @@ func checkName(field, s string) error {
 // [A-Za-z0-9._-] (employee numbers such as T0001).
 func ValidStaffID(s string) bool { return validStaff(s) }
 
-func validStaff(s string) bool {
-	if len(s) < 1 || len(s) > 64 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if (c < 'a' || c > 'z') && (c < 'A' || c > 'Z') && (c < '0' || c > '9') && c != '-' && c != '_' && c != '.' {
-			return false
-		}
-	}
-	return true
-}
+func validStaff(s string) bool { return len(s) >= 1 && len(s) <= 64 && idChars(s, true) }
 
 // checkText accepts free text (author, reason): 1 to 1000 bytes of UTF-8
 // without control characters, which would break CSV reports and log lines.
@@ -138,16 +131,7 @@ func decimal(s string) (uint64, bool) {
 // ValidAdjustmentID reports whether s is an adjustment id: "adj-" and 1 to 60
 // of [a-z0-9-], e.g. adj-000123 or adj-2026-0603-0001.
 func ValidAdjustmentID(s string) bool {
-	if len(s) < 5 || len(s) > 64 || s[:4] != "adj-" {
-		return false
-	}
-	for i := 4; i < len(s); i++ {
-		c := s[i]
-		if (c < 'a' || c > 'z') && (c < '0' || c > '9') && c != '-' {
-			return false
-		}
-	}
-	return true
+	return len(s) >= 5 && len(s) <= 64 && s[:4] == "adj-" && idChars(s[4:], false)
 }
 
 // FormatAdjustmentID writes the adjustment id of sequence number n, padded to
