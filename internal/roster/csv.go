@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"timeclock/internal/civil"
+	"timeclock/internal/punch"
 )
 
 // table reads the rows of one CSV file after checking its header.
@@ -237,20 +238,12 @@ func parseClock(s string) (int, bool) {
 // formatClock writes minutes after midnight as HH:MM.
 func formatClock(m int) string { return fmt.Sprintf("%02d:%02d", m/60, m%60) }
 
-// isID reports whether s is 1–40 characters of [a-z0-9-], plus A–Z, '.' and
-// '_' when loose.
+// isID reports whether s is 1–40 characters of [a-z0-9-] (a board or school
+// id is a punch name, as in topics), plus A–Z, '.' and '_' when loose (a
+// punch staff id, here of at most 40).
 func isID(s string, loose bool) bool {
-	if len(s) == 0 || len(s) > 40 {
-		return false
+	if loose {
+		return len(s) <= 40 && punch.ValidStaffID(s)
 	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c >= 'a' && c <= 'z', c >= '0' && c <= '9', c == '-':
-		case loose && (c >= 'A' && c <= 'Z' || c == '.' || c == '_'):
-		default:
-			return false
-		}
-	}
-	return true
+	return punch.ValidName(s)
 }
