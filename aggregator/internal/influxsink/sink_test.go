@@ -12,11 +12,10 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/sync/errgroup"
-
 	"timeclock/aggregator/internal/journal"
 	"timeclock/aggregator/internal/lineproto"
 	"timeclock/aggregator/internal/metrics"
+	"timeclock/aggregator/internal/web/webtest/harness"
 )
 
 // fakeWriter fails while down is set, refuses points named "bad", and
@@ -96,6 +95,18 @@ func newSink(j *journal.Journal, w PointWriter, st StatePoints) *Sink {
 	return s
 }
 
+// openJournal opens a journal in the test's directory, closed when the
+// test ends, once the sinks harness.Run started on it have stopped.
+func openJournal(t *testing.T) *journal.Journal {
+	t.Helper()
+	j, err := journal.Open(filepath.Join(t.TempDir(), "j.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { j.Close() })
+	return j
+}
+
 func appendRecs(t *testing.T, j *journal.Journal, names ...string) {
 	t.Helper()
 	err := j.Write(func(w *journal.Writer) error {
@@ -138,16 +149,10 @@ func TestSink(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			j, err := journal.Open(filepath.Join(t.TempDir(), "j.db"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer j.Close()
+			j := openJournal(t)
 			w := &fakeWriter{down: tt.down}
 			s := newSink(j, w, &total{})
-			ctx, cancel := context.WithCancel(context.Background())
-			var g errgroup.Group
-			g.Go(func() error { return s.Run(ctx) })
+			stop := harness.Run(t, "sink", s.Run)
 			appendRecs(t, j, tt.names...)
 			if tt.down {
 				waitFor(t, "failed attempts", func() bool { _, f := w.snapshot(); return f >= 3 })
@@ -163,10 +168,7 @@ func TestSink(t *testing.T) {
 				cs, _ := j.Cursor(StateName)
 				return c == j.Last() && cs == j.Last()
 			})
-			cancel()
-			if err := g.Wait(); err != nil {
-				t.Fatal(err)
-			}
+			stop()
 			got, _ := w.snapshot()
 			// The streams run side by side: the records' points in journal
 			// order, the state's among them.
@@ -190,22 +192,13 @@ func TestSink(t *testing.T) {
 // Stopped while InfluxDB is down: the cursors stay, so a restart writes
 // the records again.
 func TestSinkStopKeepsCursor(t *testing.T) {
-	j, err := journal.Open(filepath.Join(t.TempDir(), "j.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer j.Close()
+	j := openJournal(t)
 	w := &fakeWriter{down: true}
 	s := newSink(j, w, &total{})
-	ctx, cancel := context.WithCancel(context.Background())
-	var g errgroup.Group
-	g.Go(func() error { return s.Run(ctx) })
+	stop := harness.Run(t, "sink", s.Run)
 	appendRecs(t, j, "a", "b")
 	waitFor(t, "failed attempts", func() bool { _, f := w.snapshot(); return f >= 2 })
-	cancel()
-	if err := g.Wait(); err != nil {
-		t.Fatal(err)
-	}
+	stop()
 	for _, name := range []string{Name, StateName} {
 		if c, _ := j.Cursor(name); c != 0 {
 			t.Errorf("cursor %s at %d after a stop with nothing written, want 0", name, c)
@@ -217,11 +210,7 @@ func TestSinkStopKeepsCursor(t *testing.T) {
 // stream starts where the record stream's cursor is, rather than rewriting
 // the whole journal.
 func TestStateStartsAtTheOldCursor(t *testing.T) {
-	j, err := journal.Open(filepath.Join(t.TempDir(), "j.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer j.Close()
+	j := openJournal(t)
 	appendRecs(t, j, "a", "b", "c")
 	if err := j.SetCursor(Name, 2); err != nil {
 		t.Fatal(err)
@@ -229,18 +218,13 @@ func TestStateStartsAtTheOldCursor(t *testing.T) {
 	w := &fakeWriter{}
 	st := &total{}
 	s := newSink(j, w, st)
-	ctx, cancel := context.WithCancel(context.Background())
-	var g errgroup.Group
-	g.Go(func() error { return s.Run(ctx) })
+	stop := harness.Run(t, "sink", s.Run)
 	waitFor(t, "both cursors at the end", func() bool {
 		c, _ := j.Cursor(Name)
 		cs, _ := j.Cursor(StateName)
 		return c == 3 && cs == 3
 	})
-	cancel()
-	if err := g.Wait(); err != nil {
-		t.Fatal(err)
-	}
+	stop()
 	if got, _ := w.snapshot(); fmt.Sprint(got) != "[c total]" && fmt.Sprint(got) != "[total c]" {
 		t.Errorf("written %v, want c and one total", got)
 	}
@@ -253,17 +237,11 @@ func TestStateStartsAtTheOldCursor(t *testing.T) {
 // while records keep coming faster than a batch per interval, the state
 // stream waits.
 func TestStateWaitsOutABurst(t *testing.T) {
-	j, err := journal.Open(filepath.Join(t.TempDir(), "j.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer j.Close()
+	j := openJournal(t)
 	w := &fakeWriter{}
 	st := &total{}
 	s := New(j, w, oneEach{}, st, 100, 40*time.Millisecond, slog.New(slog.DiscardHandler), metrics.New())
-	ctx, cancel := context.WithCancel(context.Background())
-	var g errgroup.Group
-	g.Go(func() error { return s.Run(ctx) })
+	stop := harness.Run(t, "sink", s.Run)
 	// 200 records every 5 ms for 200 ms: more than a batch (100) per
 	// interval (40 ms), five intervals long.
 	names := make([]string, 200)
@@ -287,10 +265,7 @@ func TestStateWaitsOutABurst(t *testing.T) {
 	}
 	burst := time.Since(start)
 	waitFor(t, "the state cursor at the end", func() bool { cs, _ := j.Cursor(StateName); return cs == j.Last() })
-	cancel()
-	if err := g.Wait(); err != nil {
-		t.Fatal(err)
-	}
+	stop()
 	// One rewrite per backlogPatience intervals of burst (the burst is
 	// longer on a slow machine), one per pause, one when it ends.
 	want := 1 + int(burst/(backlogPatience*40*time.Millisecond)) + pauses + 1
