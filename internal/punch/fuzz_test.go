@@ -58,6 +58,22 @@ func addSeeds(f *testing.F, set punchtest.Set) {
 	}
 }
 
+// reencode checks that v, decoded from data, encodes as JSON that decodes
+// again and then encodes to the same bytes (the encoding is canonical), and
+// returns the second decoding.
+func reencode[T interface{ AppendJSON([]byte) []byte }](t *testing.T, data []byte, v T, decode func([]byte) (T, error)) T {
+	t.Helper()
+	out := v.AppendJSON(nil)
+	v2, err := decode(out)
+	if err != nil {
+		t.Fatalf("%q encodes as %s, which does not decode: %v", data, out, err)
+	}
+	if out2 := v2.AppendJSON(nil); !bytes.Equal(out, out2) {
+		t.Fatalf("not canonical: %s re-encodes as %s", out, out2)
+	}
+	return v2
+}
+
 // checkSyntax holds the decoder to encoding/json on syntax: what json.Valid
 // rejects is rejected, and ErrSyntax only for what json.Valid rejects.
 func checkSyntax(t *testing.T, data []byte, err error) {
@@ -91,17 +107,10 @@ func FuzzDecode(f *testing.F) {
 			t.Fatalf("accepted %q, encoding/json rejects it: %v", data, err)
 		}
 		compareRef(t, data, e, ref)
-		out := e.AppendJSON(nil)
-		e2, err := punch.Decode(out, time.Time{})
-		if err != nil {
-			t.Fatalf("%q encodes as %s, which does not decode: %v", data, out, err)
-		}
-		if out2 := e2.AppendJSON(nil); !bytes.Equal(out, out2) {
-			t.Fatalf("not canonical: %s re-encodes as %s", out, out2)
-		}
+		e2 := reencode(t, data, e, func(b []byte) (punch.Event, error) { return punch.Decode(b, time.Time{}) })
 		if !e2.Tap.TS.Equal(e.Tap.TS.Truncate(time.Millisecond)) ||
 			!e2.Adjustment.Created.Equal(e.Adjustment.Created.Truncate(time.Millisecond)) {
-			t.Fatalf("%q: times change in a round trip: %s", data, out)
+			t.Fatalf("%q: times change in a round trip: %s", data, e2.AppendJSON(nil))
 		}
 	})
 }
@@ -189,14 +198,7 @@ func FuzzDecodeStatus(f *testing.F) {
 				t.Fatalf("%q: reader %q = %q, encoding/json %q", data, k, s.Readers[k], v)
 			}
 		}
-		out := s.AppendJSON(nil)
-		s2, err := punch.DecodeStatus(out, time.Time{})
-		if err != nil {
-			t.Fatalf("%q encodes as %s, which does not decode: %v", data, out, err)
-		}
-		if out2 := s2.AppendJSON(nil); !bytes.Equal(out, out2) {
-			t.Fatalf("not canonical: %s re-encodes as %s", out, out2)
-		}
+		reencode(t, data, s, func(b []byte) (punch.Status, error) { return punch.DecodeStatus(b, time.Time{}) })
 	})
 }
 
@@ -229,9 +231,8 @@ func FuzzDecodeFeedback(f *testing.F) {
 		if fb != ref {
 			t.Fatalf("%q: decoded %+v, encoding/json %+v", data, fb, ref)
 		}
-		out := fb.AppendJSON(nil)
-		if fb2, err := punch.DecodeFeedback(out); err != nil || fb2 != fb {
-			t.Fatalf("%q encodes as %s, which decodes as %+v, %v", data, out, fb2, err)
+		if fb2 := reencode(t, data, fb, punch.DecodeFeedback); fb2 != fb {
+			t.Fatalf("%q: %+v decodes again as %+v", data, fb, fb2)
 		}
 	})
 }
