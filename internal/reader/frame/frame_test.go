@@ -111,22 +111,10 @@ func TestResync(t *testing.T) {
 		"00 00 FF 00 FF 00") // …before an ACK
 	want := []string{"ACK", "info D5 33", "info D5 4b00", "ACK"}
 	for cut := 0; cut <= len(stream); cut++ {
-		var d Decoder
+		frames, corrupt := decodeAll(stream, cut)
 		var got []string
-		corrupt := 0
-		for _, part := range [][]byte{stream[:cut], stream[cut:]} {
-			d.Write(part)
-			for {
-				f, ok, err := d.Next()
-				if err != nil {
-					corrupt++
-					continue
-				}
-				if !ok {
-					break
-				}
-				got = append(got, f.String())
-			}
+		for _, f := range frames {
+			got = append(got, f.String())
 		}
 		if strings.Join(got, "|") != strings.Join(want, "|") || corrupt != 1 {
 			t.Fatalf("cut at %d: frames %q, %d corrupt; want %q, 1 corrupt", cut, got, corrupt, want)

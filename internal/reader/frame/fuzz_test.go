@@ -37,6 +37,8 @@ func FuzzDecoder(f *testing.F) {
 	})
 }
 
+// decodeAll decodes in written to a Decoder in two parts, cut at cut, and
+// returns the frames and the number of errors.
 func decodeAll(in []byte, cut int) (frames []Frame, errs int) {
 	var d Decoder
 	for _, part := range [][]byte{in[:cut], in[cut:]} {
