@@ -28,6 +28,16 @@ var (
 // through the edge source and the decoder, as the gateway does.
 func TestEndToEnd(t *testing.T) {
 	tm := DefaultTiming
+	send := func(tr Train) func(context.Context, *Device) error {
+		return func(ctx context.Context, d *Device) error { return d.Send(ctx, tr) }
+	}
+	bits := func(s string) Train {
+		b, err := wiegand.ParseBits(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tm.Bits(b)
+	}
 	tests := []struct {
 		name    string
 		play    func(ctx context.Context, d *Device) error
@@ -51,9 +61,7 @@ func TestEndToEnd(t *testing.T) {
 		{"frame cut short, then the card", func(ctx context.Context, d *Device) error {
 			return errors.Join(d.Send(ctx, tm.Frame(w26).Cut(20)), d.Present(ctx, w26))
 		}, []string{"wiegand26:d41b81"}, []error{wiegand.ErrLength}},
-		{"a glitch inside the frame", func(ctx context.Context, d *Device) error {
-			return d.Send(ctx, tm.Frame(w34).WithGlitch(7, wiegand.D1, tm.Glitch))
-		}, nil, []error{wiegand.ErrLength}},
+		{"a glitch inside the frame", send(tm.Frame(w34).WithGlitch(7, wiegand.D1, tm.Glitch)), nil, []error{wiegand.ErrLength}},
 		{"a glitch between frames", func(ctx context.Context, d *Device) error {
 			if err := d.Present(ctx, w26); err != nil {
 				return err
@@ -61,26 +69,10 @@ func TestEndToEnd(t *testing.T) {
 			time.Sleep(50 * time.Millisecond) // the gateway has ended the frame
 			return errors.Join(d.Glitch(ctx, wiegand.D0), d.Present(ctx, w34))
 		}, []string{"wiegand26:d41b81", "wiegand34:89d41b81"}, []error{wiegand.ErrLength}},
-		{"both lines at once", func(ctx context.Context, d *Device) error {
-			return d.Send(ctx, tm.Frame(w26).WithBoth(12))
-		}, nil, []error{wiegand.ErrNoise}},
-		{"both lines at once in a frame cut short by one", func(ctx context.Context, d *Device) error {
-			return d.Send(ctx, tm.Frame(w26).Cut(25).WithBoth(3))
-		}, nil, []error{wiegand.ErrNoise}},
-		{"bad parity from raw bits", func(ctx context.Context, d *Device) error {
-			b, err := wiegand.ParseBits("0 110101000001101110000001 0")
-			if err != nil {
-				return err
-			}
-			return d.Send(ctx, tm.Bits(b))
-		}, nil, []error{wiegand.ErrParity}},
-		{"an unsupported length", func(ctx context.Context, d *Device) error {
-			b, err := wiegand.ParseBits("1 0000000000000000000000000000000000 1")
-			if err != nil {
-				return err
-			}
-			return d.Send(ctx, tm.Bits(b))
-		}, nil, []error{wiegand.ErrLength}},
+		{"both lines at once", send(tm.Frame(w26).WithBoth(12)), nil, []error{wiegand.ErrNoise}},
+		{"both lines at once in a frame cut short by one", send(tm.Frame(w26).Cut(25).WithBoth(3)), nil, []error{wiegand.ErrNoise}},
+		{"bad parity from raw bits", send(bits("0 110101000001101110000001 0")), nil, []error{wiegand.ErrParity}},
+		{"an unsupported length", send(bits("1 0000000000000000000000000000000000 1")), nil, []error{wiegand.ErrLength}},
 		{"slow reader: 100 µs pulses, 20 ms gaps", func(ctx context.Context, d *Device) error {
 			slow := Timing{Pulse: 100 * time.Microsecond, Interval: 20*time.Millisecond + 100*time.Microsecond,
 				FrameGap: time.Second, Glitch: time.Microsecond}
