@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -89,11 +88,7 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	eng.Advance(testNow)
-	j, err := journal.Open(filepath.Join(t.TempDir(), journal.FileName))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { j.Close() })
+	j := harness.Journal(t)
 	users, err := auth.NewStore("", testUsers)
 	if err != nil {
 		t.Fatal(err)

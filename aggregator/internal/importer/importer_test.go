@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -64,16 +63,6 @@ func events() (string, []int) {
 	return strings.Join(lines, "\n"), []int{8, 9, 10, 11, 12, 13, 14, 17}
 }
 
-func openJournal(t testing.TB) *journal.Journal {
-	t.Helper()
-	j, err := journal.Open(filepath.Join(t.TempDir(), journal.FileName))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { j.Close() })
-	return j
-}
-
 func run(t *testing.T, j *journal.Journal, body string) (Stats, []int) {
 	t.Helper()
 	var errs bytes.Buffer
@@ -98,7 +87,7 @@ func run(t *testing.T, j *journal.Journal, body string) (Stats, []int) {
 }
 
 func TestImport(t *testing.T) {
-	j := openJournal(t)
+	j := harness.Journal(t)
 	body, wantBad := events()
 	st, bad := run(t, j, body)
 	want := Stats{Lines: 17, Taps: 5, Adjustments: 3, Duplicates: 1, UnknownCards: 1, Bad: len(wantBad)}
@@ -137,7 +126,7 @@ func TestImport(t *testing.T) {
 // A second import of the same file changes nothing: every good line is a
 // duplicate, the bad ones are bad again.
 func TestImportTwice(t *testing.T) {
-	j := openJournal(t)
+	j := harness.Journal(t)
 	body, wantBad := events()
 	first, _ := run(t, j, body)
 	last := j.Last()
@@ -170,7 +159,7 @@ func TestImportTwice(t *testing.T) {
 // Batches: a file of more than one commit, whose retract's target is in a
 // later batch.
 func TestImportBatches(t *testing.T) {
-	j := openJournal(t)
+	j := harness.Journal(t)
 	var lines []string
 	lines = append(lines, retract("adj-r1", "T0001", "adj-o1"))
 	base := time.Date(2026, 4, 1, 7, 0, 0, 0, now.Location())
@@ -186,7 +175,7 @@ func TestImportBatches(t *testing.T) {
 }
 
 func TestImportStopsWithContext(t *testing.T) {
-	j := openJournal(t)
+	j := harness.Journal(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	body, _ := events()
@@ -203,7 +192,7 @@ func FuzzImport(f *testing.F) {
 	}
 	data := testRoster(f)
 	f.Fuzz(func(t *testing.T, body string) {
-		j := openJournal(t)
+		j := harness.Journal(t)
 		var errs bytes.Buffer
 		st, err := Import(context.Background(), j, strings.NewReader(body), Options{Data: data, Now: now, Name: "f", Errors: &errs})
 		if err != nil {

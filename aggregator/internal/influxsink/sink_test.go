@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -95,18 +94,6 @@ func newSink(j *journal.Journal, w PointWriter, st StatePoints) *Sink {
 	return s
 }
 
-// openJournal opens a journal in the test's directory, closed when the
-// test ends, once the sinks harness.Run started on it have stopped.
-func openJournal(t *testing.T) *journal.Journal {
-	t.Helper()
-	j, err := journal.Open(filepath.Join(t.TempDir(), "j.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { j.Close() })
-	return j
-}
-
 func appendRecs(t *testing.T, j *journal.Journal, names ...string) {
 	t.Helper()
 	err := j.Write(func(w *journal.Writer) error {
@@ -149,7 +136,7 @@ func TestSink(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			j := openJournal(t)
+			j := harness.Journal(t)
 			w := &fakeWriter{down: tt.down}
 			s := newSink(j, w, &total{})
 			stop := harness.Run(t, "sink", s.Run)
@@ -192,7 +179,7 @@ func TestSink(t *testing.T) {
 // Stopped while InfluxDB is down: the cursors stay, so a restart writes
 // the records again.
 func TestSinkStopKeepsCursor(t *testing.T) {
-	j := openJournal(t)
+	j := harness.Journal(t)
 	w := &fakeWriter{down: true}
 	s := newSink(j, w, &total{})
 	stop := harness.Run(t, "sink", s.Run)
@@ -210,7 +197,7 @@ func TestSinkStopKeepsCursor(t *testing.T) {
 // stream starts where the record stream's cursor is, rather than rewriting
 // the whole journal.
 func TestStateStartsAtTheOldCursor(t *testing.T) {
-	j := openJournal(t)
+	j := harness.Journal(t)
 	appendRecs(t, j, "a", "b", "c")
 	if err := j.SetCursor(Name, 2); err != nil {
 		t.Fatal(err)
@@ -237,7 +224,7 @@ func TestStateStartsAtTheOldCursor(t *testing.T) {
 // while records keep coming faster than a batch per interval, the state
 // stream waits.
 func TestStateWaitsOutABurst(t *testing.T) {
-	j := openJournal(t)
+	j := harness.Journal(t)
 	w := &fakeWriter{}
 	st := &total{}
 	s := New(j, w, oneEach{}, st, 100, 40*time.Millisecond, slog.New(slog.DiscardHandler), metrics.New())

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -78,11 +77,7 @@ type harness struct {
 
 func newHarness(t testing.TB, lim Limits) *harness {
 	t.Helper()
-	j, err := journal.Open(filepath.Join(t.TempDir(), journal.FileName))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { j.Close() })
+	j := webharness.Journal(t)
 	eng, err := engine.New(testRoster(t), overtime.DefaultConfig())
 	if err != nil {
 		t.Fatal(err)

@@ -4,26 +4,16 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"timeclock/aggregator/internal/journal"
 	"timeclock/aggregator/internal/web"
+	"timeclock/aggregator/internal/web/webtest/harness"
 	"timeclock/internal/civil"
 	"timeclock/internal/daemontest"
 	"timeclock/internal/punch"
 )
-
-func openJournal(t *testing.T) *journal.Journal {
-	t.Helper()
-	j, err := journal.Open(filepath.Join(t.TempDir(), "journal.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { j.Close() })
-	return j
-}
 
 func tap(n int, at time.Time) punch.Tap {
 	return punch.Tap{ID: punch.FormatTapID("gw-e01-a", 1, uint64(n)), Board: "nakatsu", School: "nakatsu-e01",
@@ -67,7 +57,7 @@ var quiet = slog.New(slog.DiscardHandler)
 // each gateway, the raised alerts, the transitions per month, the last
 // KeepTaps taps in order.
 func TestNewScansTheJournal(t *testing.T) {
-	j := openJournal(t)
+	j := harness.Journal(t)
 	t0 := time.Date(2026, 10, 30, 8, 0, 0, 0, civil.JST)
 	var recs []any
 	for i := 1; i <= KeepTaps+50; i++ {
@@ -136,7 +126,7 @@ func TestNewScansTheJournal(t *testing.T) {
 // each subscriber in journal order; a subscriber that falls too far behind
 // is dropped; stopping ends every subscription.
 func TestRunFollows(t *testing.T) {
-	j := openJournal(t)
+	j := harness.Journal(t)
 	t0 := time.Date(2026, 11, 20, 8, 0, 0, 0, civil.JST)
 	appendRecords(t, j, tap(1, t0))
 	f, err := New(j, quiet)
@@ -226,7 +216,7 @@ func TestRunFollows(t *testing.T) {
 // and the ring is the same as when every tap is decoded: the latest
 // KeepTaps, in order, across polls.
 func TestQuietPollKeepsTheLatestTaps(t *testing.T) {
-	j := openJournal(t)
+	j := harness.Journal(t)
 	f, err := New(j, quiet)
 	if err != nil {
 		t.Fatal(err)

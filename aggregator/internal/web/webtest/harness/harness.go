@@ -1,7 +1,8 @@
 // Package harness is the part of webtest that does not need the service:
-// a test configuration, running a service in the test process, waiting for
-// a condition, fetching a page, publishing over MQTT, reading files, the
-// test's log; and the reference data of a unit test. The service's own tests, which webtest cannot serve (it
+// a test configuration, running a service (or any part) in the test
+// process, waiting for a condition, fetching a page, publishing over MQTT,
+// reading files, the test's log; and the reference data and the journal of
+// a unit test. The service's own tests, which webtest cannot serve (it
 // imports the service), and the other tests of the aggregator use it too.
 package harness
 
@@ -13,6 +14,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -22,6 +24,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"timeclock/aggregator/internal/config"
+	"timeclock/aggregator/internal/journal"
 	"timeclock/internal/daemontest"
 	"timeclock/internal/punch"
 	"timeclock/internal/roster"
@@ -56,6 +59,18 @@ func Roster(t testing.TB, rows ...string) *roster.Data {
 		t.Fatal(errs)
 	}
 	return data
+}
+
+// Journal opens a journal in the test's directory, closed when the test
+// ends (after what Run started later has stopped).
+func Journal(t testing.TB) *journal.Journal {
+	t.Helper()
+	j, err := journal.Open(filepath.Join(t.TempDir(), journal.FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { j.Close() })
+	return j
 }
 
 // Service is what Start runs: the aggregator's service.
