@@ -57,7 +57,7 @@ func (l Load) Run(ctx context.Context, t Target, log *slog.Logger) error {
 	next := time.Now()
 	for {
 		next = next.Add(time.Duration(rng.ExpFloat64() / l.Rate * float64(time.Second)))
-		if sleepUntil(ctx, next) != nil {
+		if reader.Wait(ctx, time.Until(next)) != nil {
 			return nil
 		}
 		i := rng.IntN(len(l.Readers))

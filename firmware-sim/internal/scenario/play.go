@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"strings"
 	"time"
+
+	"timeclock/internal/reader"
 )
 
 // Target is the set of emulated readers actions apply to.
@@ -26,7 +28,7 @@ func Play(ctx context.Context, actions []Action, t Target, log *slog.Logger) (fa
 	start := time.Now()
 	var end time.Duration
 	for _, a := range actions {
-		if sleepUntil(ctx, start.Add(a.At)) != nil {
+		if reader.Wait(ctx, time.Until(start.Add(a.At))) != nil {
 			return failed
 		}
 		if err := t.Apply(a); err != nil {
@@ -35,19 +37,8 @@ func Play(ctx context.Context, actions []Action, t Target, log *slog.Logger) (fa
 		}
 		end = max(end, a.ends())
 	}
-	sleepUntil(ctx, start.Add(end))
+	reader.Wait(ctx, time.Until(start.Add(end)))
 	return failed
-}
-
-func sleepUntil(ctx context.Context, t time.Time) error {
-	timer := time.NewTimer(time.Until(t))
-	defer timer.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-timer.C:
-		return nil
-	}
 }
 
 const promptHelp = `commands (READER is a reader's name):
