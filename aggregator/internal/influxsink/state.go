@@ -51,11 +51,14 @@ func (s *Sink) runState(ctx context.Context, done uint64) error {
 			seen = last
 		}
 		// Busy: the record stream more than a batch behind, or more than a
-		// batch since the last rewrite with the journal still growing fast
-		// within the last half interval (one quiet tick between two
-		// appends is not the end of a burst).
-		busy := lag(last, s.recDone.Load()) > uint64(s.batch) ||
-			(last-done > uint64(s.batch) && time.Since(grew) < s.flushEvery/2)
+		// batch since the last rewrite with the record stream not yet
+		// through or the journal still growing fast within the last
+		// interval: the rewrite after a burst waits until every tap of it
+		// is in InfluxDB and the burst is over (one quiet tick between two
+		// appends is not its end).
+		recLag := lag(last, s.recDone.Load())
+		busy := recLag > uint64(s.batch) ||
+			(last-done > uint64(s.batch) && (recLag > 0 || time.Since(grew) < s.flushEvery))
 		wait := s.flushEvery - since
 		if wait <= 0 && busy && since < backlogPatience*s.flushEvery {
 			wait = tick
