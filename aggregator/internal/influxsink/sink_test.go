@@ -24,6 +24,7 @@ type fakeWriter struct {
 	down     bool
 	failures int
 	written  []string
+	writes   int // successful writes
 }
 
 func (w *fakeWriter) Write(_ context.Context, body []byte) error {
@@ -42,6 +43,7 @@ func (w *fakeWriter) Write(_ context.Context, body []byte) error {
 	for _, l := range lines {
 		w.written = append(w.written, l[:strings.IndexByte(l, ' ')])
 	}
+	w.writes++
 	return nil
 }
 
@@ -236,8 +238,7 @@ func TestStateWaitsOutABurst(t *testing.T) {
 		names[i] = "p"
 	}
 	// A pause of more than a quarter interval between two appends (the
-	// sink calls half an interval without growth quiet, looking every
-	// quarter) may end the burst as the sink sees it: on a loaded machine
+	// sink looks every quarter interval) may end the burst as the sink sees it: on a loaded machine
 	// the sleeps overshoot, and each such pause may earn one rewrite.
 	start := time.Now()
 	pauses, prev := 0, start
@@ -258,5 +259,31 @@ func TestStateWaitsOutABurst(t *testing.T) {
 	want := 1 + int(burst/(backlogPatience*40*time.Millisecond)) + pauses + 1
 	if st.flushes > want {
 		t.Errorf("%d state flushes during a burst of %v with %d pauses, want at most %d", st.flushes, burst, pauses, want)
+	}
+}
+
+func TestRecordsCoalesceABurst(t *testing.T) {
+	j := harness.Journal(t)
+	w := &fakeWriter{}
+	// The state stream's first flush is an hour away: every write until
+	// the end is the record stream's.
+	s := New(j, w, oneEach{}, &total{}, 1000, time.Hour, slog.New(slog.DiscardHandler), metrics.New())
+	harness.Run(t, "sink", s.Run)
+	// A lone record after a quiet time goes at once, a write of its own.
+	appendRecs(t, j, "r")
+	waitFor(t, "the first record", func() bool { got, _ := w.snapshot(); return len(got) == 1 })
+	// 200 commits of one record back to back: partial batches at most one
+	// per minWrite, not one write per commit.
+	start := time.Now()
+	for range 200 {
+		appendRecs(t, j, "r")
+	}
+	waitFor(t, "every record", func() bool { got, _ := w.snapshot(); return len(got) == 201 })
+	took := time.Since(start)
+	w.mu.Lock()
+	writes := w.writes - 1
+	w.mu.Unlock()
+	if limit := 1 + int(took/minWrite); writes > limit {
+		t.Errorf("%d writes for 200 commits in %v, want at most %d (one per %v)", writes, took, limit, minWrite)
 	}
 }
