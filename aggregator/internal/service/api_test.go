@@ -2,6 +2,7 @@ package service
 
 import (
 	"fmt"
+	"net"
 	"strings"
 	"testing"
 	"time"
@@ -67,4 +68,26 @@ func TestAPI(t *testing.T) {
 			t.Errorf("%s: %d %s\nwant %d containing %q", tt.name, st, body, tt.want, tt.contains)
 		}
 	}
+}
+
+// A start that fails after the journal is open returns its error and
+// releases what it took: the next start on the same state opens it.
+func TestNewFailureReleasesTheState(t *testing.T) {
+	f := newFixture(t, 3)
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	cfg := baseConfig(t, f, "", "")
+	cfg.HTTPListen = busy.Addr().String()
+	if s, err := New(cfg, testLog(t), time.Now); err == nil || !strings.Contains(err.Error(), "http") {
+		t.Fatalf("New with the HTTP port taken: %v, %v; want an http error", s, err)
+	}
+	cfg.HTTPListen = "127.0.0.1:0"
+	s, err := New(cfg, testLog(t), time.Now)
+	if err != nil {
+		t.Fatalf("New after a failed start: %v", err)
+	}
+	s.Close()
 }

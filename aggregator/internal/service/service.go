@@ -69,9 +69,10 @@ type Service struct {
 // never called.
 func New(cfg *config.Config, log *slog.Logger, now func() time.Time) (s *Service, err error) {
 	s = &Service{cfg: cfg, log: log, now: now, m: metrics.New(), reload: make(chan struct{}, 1)}
+	opened := s // s is nil once an error is returned
 	defer func() {
 		if err != nil {
-			s.Close()
+			opened.Close()
 		}
 	}()
 	digest := dataDigest(cfg.Data)
