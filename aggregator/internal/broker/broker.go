@@ -1,9 +1,13 @@
 // Package broker runs the embedded MQTT broker of the aggregator's default
 // setup (mochi-mqtt): one TCP listener, sessions, subscriptions, retained and
 // queued messages kept in a pebble store on disk (not synced per message:
-// the gateways' spools are the truth), and no
-// expiry of queued messages, so a tap a gateway handed over survives a
-// restart of the aggregator and waits for it however long it is down.
+// the gateways' spools are the truth), and no expiry of queued messages.
+// The aggregator itself is subscribed in process (Subscribe, Publish:
+// mochi's inline client), so the broker keeps nothing for it: a tap is
+// handed to the ingest after the broker's PUBACK, and one lost with the
+// process before the journal's commit is sent again by its gateway, which
+// keeps it until the aggregator's answer. What the store keeps are the
+// gateways' sessions and the feedback queued for a gateway that is away.
 //
 // It accepts every client: it is meant for a single machine (listening on
 // loopback by default). Production uses Mosquitto with TLS and per-gateway
@@ -32,6 +36,8 @@ type Broker struct {
 	srv *mqtt.Server
 	tcp *listeners.TCP
 	log *slog.Logger
+
+	subs int // subscription ids given by Subscribe
 }
 
 // New opens the store under dir and binds the listener on addr
@@ -49,17 +55,22 @@ func New(addr, dir string, log *slog.Logger) (*Broker, error) {
 	// queued while it is away) are capped by the broker, and a message past
 	// the cap is dropped after the publisher had its PUBACK (logged "client
 	// store quota reached", counted in the broker's InflightDropped). The
-	// default, 8,192, is below what the aggregator holds while it commits a
-	// burst (a batch of up to 8,192 plus the deliveries queued behind it),
-	// so a burst lost taps until the gateways sent them again. 65,535 is the
-	// most MQTT packet ids allow; beyond that a backlog relies on the
-	// gateways' resend (docs/DEPLOY.md: an external Mosquitto for districts).
+	// default, 8,192, was below what an aggregator connected over TCP holds
+	// while it commits a burst (a batch of up to 8,192 plus the deliveries
+	// queued behind it); the in-process aggregator holds nothing here, but
+	// another subscriber of the taps (a second aggregator, a tool) does.
+	// 65,535 is the most MQTT packet ids allow; beyond that a backlog
+	// relies on the gateways' resend (docs/DEPLOY.md: an external Mosquitto
+	// for districts).
 	caps.MaximumInflight = 65535
 	// A tap or status is well under a kilobyte: a client sending a larger
 	// packet is disconnected before the broker stores it. (The ingest
 	// rejects payloads over ingest.MaxPayload, counted and kept.)
 	caps.MaximumPacketSize = MaxPacket
 	srv := mqtt.New(&mqtt.Options{
+		// The aggregator subscribes and publishes in process (Subscribe,
+		// Publish), without a connection to itself.
+		InlineClient: true,
 		Capabilities: caps,
 		Logger:       log.With("part", "broker"),
 		// Buffers sized for bursts of small messages.
@@ -109,6 +120,21 @@ func (b *Broker) Run(ctx context.Context) error {
 		return fmt.Errorf("broker: close: %w", err)
 	}
 	return nil
+}
+
+// Subscribe calls fn with each message published on filter, on the
+// publishing client's reader (after the broker's PUBACK to it; the client's
+// next packet waits for fn).
+func (b *Broker) Subscribe(filter string, fn func(topic string, payload []byte)) error {
+	b.subs++
+	return b.srv.Subscribe(filter, b.subs, func(_ *mqtt.Client, _ packets.Subscription, pk packets.Packet) {
+		fn(pk.TopicName, pk.Payload)
+	})
+}
+
+// Publish sends payload on topic to the subscribed clients with QoS 1.
+func (b *Broker) Publish(topic string, payload []byte) error {
+	return b.srv.Publish(topic, payload, false, 1)
 }
 
 // Close releases the listener and the store of a broker that never ran.

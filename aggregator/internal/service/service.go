@@ -44,7 +44,7 @@ type Service struct {
 	j        *journal.Journal
 	live     *Live
 	broker   *broker.Broker
-	mqtt     *ingest.Client
+	mqtt     mqttSide
 	pipe     *ingest.Pipeline
 	sink     *influxsink.Sink
 	feed     *journalfeed.Feed // the live page's view of the journal
@@ -134,10 +134,11 @@ func New(cfg *config.Config, log *slog.Logger, now func() time.Time) (s *Service
 		lim = ingest.Limits{Rate: cfg.IngestRate, Burst: cfg.IngestBurst}
 	}
 	s.pipe = ingest.New(s.j, s.live, nil, boards, lim, now, log, s.m)
-	s.mqtt, err = ingest.NewClient(ingest.MQTTConfig{URL: s.mqttURL, ClientID: cfg.MQTTClientID, User: cfg.MQTTUser,
-		Password: cfg.MQTTPassword, CA: cfg.MQTTCA, Cert: cfg.MQTTCert, Key: cfg.MQTTKey, Boards: boards,
-		Share: cfg.MQTTShare}, s.pipe, log, s.m)
-	if err != nil {
+	if s.broker != nil {
+		s.mqtt = ingest.NewInline(s.broker, s.pipe, boards, log, s.m)
+	} else if s.mqtt, err = ingest.NewClient(ingest.MQTTConfig{URL: s.mqttURL, ClientID: cfg.MQTTClientID,
+		User: cfg.MQTTUser, Password: cfg.MQTTPassword, CA: cfg.MQTTCA, Cert: cfg.MQTTCert, Key: cfg.MQTTKey,
+		Boards: boards, Share: cfg.MQTTShare}, s.pipe, log, s.m); err != nil {
 		return nil, err
 	}
 	s.pipe.SetOutput(s.mqtt)
@@ -299,6 +300,15 @@ func (s *Service) Handle() *http.ServeMux { return s.mux }
 
 // HTTPAddr returns the bound HTTP address.
 func (s *Service) HTTPAddr() string { return s.httpLn.Addr().String() }
+
+// mqttSide is how the pipeline meets the broker: a client of an external
+// one (ingest.Client), or a subscription inside the embedded one
+// (ingest.Inline).
+type mqttSide interface {
+	ingest.Output
+	Run(ctx context.Context) error
+	Connected() bool
+}
 
 // MQTTURL returns the broker the aggregator uses (the embedded one's when
 // no URL was configured).
