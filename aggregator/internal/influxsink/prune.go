@@ -50,7 +50,8 @@ type SeriesDropper interface {
 	// DropSeries drops the series of measurement with exactly these tags.
 	DropSeries(ctx context.Context, measurement string, series []map[string]string) error
 	// Select runs an InfluxQL query (times in nanoseconds, numbers as
-	// json.Number) and hands each series of its result to each.
+	// json.Number) and hands each series of its result to each (each may
+	// be nil: a statement without a result, such as DELETE).
 	Select(ctx context.Context, q string, each SeriesFunc) error
 }
 
@@ -62,7 +63,11 @@ type SeriesFunc func(tags map[string]string, columns []string, values [][]any) e
 // whose fields the reload changed (a tap of a card the roster now gives to
 // a staff member), found by a query.
 type Refresher interface {
-	Refresh(query func(q string, each SeriesFunc) error, buf *lineproto.Buffer) error
+	// Refresh appends the points to write again to buf. exec runs InfluxQL
+	// statements that change data (a DELETE of a point whose fields are
+	// to be fewer: a write only adds or replaces fields); it runs before
+	// buf is written.
+	Refresh(query func(q string, each SeriesFunc) error, exec func(q string) error, buf *lineproto.Buffer) error
 }
 
 // ErrCannotPrune marks a target whose series cannot be dropped by the
@@ -120,7 +125,8 @@ func (s *Sink) prune(ctx context.Context) {
 	}
 	if r, ok := p.(Refresher); ok {
 		var buf lineproto.Buffer
-		err := r.Refresh(func(q string, each SeriesFunc) error { return d.Select(ctx, q, each) }, &buf)
+		err := r.Refresh(func(q string, each SeriesFunc) error { return d.Select(ctx, q, each) },
+			func(q string) error { return d.Select(ctx, q, nil) }, &buf)
 		if err != nil {
 			s.log.Warn("reading back the points a roster change moved; trying again at the next flush", "err", err)
 			return

@@ -242,16 +242,19 @@ var _ influxsink.Refresher = (*State)(nil)
 // no staff member held when they were written and one does now (a new
 // teacher's card handed out before the roster listed it): written again
 // with the staff member's id, as Records would write them now.
-func (b *State) Refresh(query func(q string, each influxsink.SeriesFunc) error, buf *lineproto.Buffer) error {
-	data := b.engine().Roster()
-	q := `SELECT "card", "clock_synced", "id" FROM "punch" WHERE "staff" = ''`
-	if boards := b.served(); len(boards) > 0 {
-		var or []string
-		for _, x := range boards {
-			or = append(or, `"board" = `+influxsink.Literal(x))
-		}
-		q += " AND (" + strings.Join(or, " OR ") + ")"
+//
+// It also finds the months written with a rolling average the current
+// state no longer evaluates (the window now reaches before the staff
+// member's first month on record: a start date moved later), deletes those
+// points and appends them again: a write adds or replaces fields, it never
+// removes one, so the old average would stay.
+func (b *State) Refresh(query func(q string, each influxsink.SeriesFunc) error, exec func(q string) error,
+	buf *lineproto.Buffer) error {
+	if err := b.refreshAverages(query, exec, buf); err != nil {
+		return err
 	}
+	data := b.engine().Roster()
+	q := `SELECT "card", "clock_synced", "id" FROM "punch" WHERE "staff" = ''` + b.boardFilter(" AND ")
 	return query(q+" GROUP BY *", func(tags map[string]string, columns []string, values [][]any) error {
 		if !slices.Equal(columns, []string{"time", "card", "clock_synced", "id"}) {
 			return fmt.Errorf("punch points read back with columns %v", columns)
@@ -274,6 +277,81 @@ func (b *State) Refresh(query func(q string, each influxsink.SeriesFunc) error, 
 		}
 		return nil
 	})
+}
+
+// boardFilter is the InfluxQL condition on the boards this aggregator
+// serves, after join ("" when it serves all).
+func (b *State) boardFilter(join string) string {
+	boards := b.served()
+	if len(boards) == 0 {
+		return ""
+	}
+	or := make([]string, len(boards))
+	for i, x := range boards {
+		or[i] = `"board" = ` + influxsink.Literal(x)
+	}
+	return join + "(" + strings.Join(or, " OR ") + ")"
+}
+
+// refreshAverages deletes and appends again the months whose stored
+// averages the state no longer has (see Refresh).
+func (b *State) refreshAverages(query func(q string, each influxsink.SeriesFunc) error, exec func(q string) error,
+	buf *lineproto.Buffer) error {
+	type stored struct {
+		staff string
+		ns    int64
+		avg   [7]bool // avgN present
+	}
+	var points []stored
+	q := `SELECT "avg2", "avg3", "avg4", "avg5", "avg6" FROM "overtime_month"` + b.boardFilter(" WHERE ") + ` GROUP BY "staff"`
+	err := query(q, func(tags map[string]string, columns []string, values [][]any) error {
+		if !slices.Equal(columns, []string{"time", "avg2", "avg3", "avg4", "avg5", "avg6"}) {
+			return fmt.Errorf("months read back with columns %v", columns)
+		}
+		for _, v := range values {
+			n, _ := v[0].(json.Number)
+			ns, err := n.Int64()
+			if err != nil {
+				return fmt.Errorf("month point time %v: %w", v[0], err)
+			}
+			p := stored{staff: tags["staff"], ns: ns}
+			for k := 2; k <= 6; k++ {
+				p.avg[k] = v[k-1] != nil
+			}
+			points = append(points, p)
+		}
+		return nil
+	})
+	if err != nil || len(points) == 0 {
+		return err
+	}
+	today, _ := civil.WorkDate(b.now().Unix(), b.dayStart)
+	var del []string
+	b.engine().View(func(core *overtime.Engine, data *roster.Data) {
+		for _, p := range points {
+			si, ok := data.StaffIndex(p.staff)
+			if !ok {
+				continue // no one on the roster: the pruning drops the series
+			}
+			t := time.Unix(0, p.ns).In(civil.JST)
+			mo := civil.MonthOf(t.Year(), t.Month())
+			m := core.Month(si, mo)
+			for k := 2; k <= 6; k++ {
+				if p.avg[k] && !m.AvgOK[k] {
+					del = append(del, fmt.Sprintf(`DELETE FROM "overtime_month" WHERE "staff" = %s AND time = %d`,
+						influxsink.Literal(p.staff), p.ns))
+					month(buf, core, data, si, mo, today)
+					break
+				}
+			}
+		}
+	})
+	for chunk := range slices.Chunk(del, 100) {
+		if err := exec(strings.Join(chunk, "; ")); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Pruned notes that the series a reload left are dropped.

@@ -306,3 +306,54 @@ func TestRosterTransferDropsTheOldSeries(t *testing.T) {
 		})
 	}
 }
+
+// A start date moved later makes a month's two-month average no longer
+// evaluable: after the reload the stored average is gone, not left over
+// from the earlier rewrite (a write adds fields, it never removes one).
+func TestStartDateMovedDropsTheStaleAverage(t *testing.T) {
+	db := influxtest.Start(t, influxtest.WithoutFlux())
+	f := newFixture(t, 12)
+	s := start(t, baseConfig(t, f, "", db.URL()))
+	gw := mqttClient(t, s.MQTTURL(), "gw-e00")
+	d := workday(time.Now())
+	e := (d.Month() + 1).First()
+	for e.Weekday() == time.Saturday || e.Weekday() == time.Sunday {
+		e++
+	}
+	taps := []punch.Tap{tap(1, 1, at(d, 8, 0)), tap(1, 2, at(d, 18, 0)), tap(1, 3, at(e, 8, 0)), tap(1, 4, at(e, 18, 0))}
+	var payloads [][]byte
+	for _, tp := range taps {
+		payloads = append(payloads, tp.AppendJSON(nil))
+	}
+	publish(t, gw, topicOf(taps[0]), payloads...)
+	waitDB(t, db)
+	q := `SELECT "avg2", "month_min" FROM "overtime_month" WHERE "staff" = 'T0001' AND time = '` +
+		e.Month().First().Time().Format(time.RFC3339) + `'`
+	point := func() (avg2, monthMin any) {
+		rows := db.Query(t, "timeclock", q)
+		if len(rows) != 1 {
+			return "no point", nil
+		}
+		return rows[0].Values["avg2"], rows[0].Values["month_min"]
+	}
+	eventually(t, "T0001's second month with its two-month average", func() (bool, string) {
+		a, m := point()
+		return a != nil && a != "no point" && fmt.Sprint(m) == "90", fmt.Sprint(a, " ", m)
+	})
+
+	b, err := os.ReadFile(filepath.Join(f.dir, "roster.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	line := "T0001,教員 1,teacher,nakatsu,nakatsu-e00,elementary,std," + card(1) + ",,"
+	moved := strings.Replace(string(b), line, strings.TrimSuffix(line, ",")+e.Month().First().String()+",", 1)
+	if moved == string(b) {
+		t.Fatal("the roster line of T0001 not found")
+	}
+	writeFile(t, filepath.Join(f.dir, "roster.csv"), moved)
+	s.Reload()
+	eventually(t, "T0001's second month without an average", func() (bool, string) {
+		a, m := point()
+		return a == nil && fmt.Sprint(m) == "90", fmt.Sprint(a, " ", m)
+	})
+}
