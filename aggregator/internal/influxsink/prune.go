@@ -63,11 +63,11 @@ type SeriesFunc func(tags map[string]string, columns []string, values [][]any) e
 // whose fields the reload changed (a tap of a card the roster now gives to
 // a staff member), found by a query.
 type Refresher interface {
-	// Refresh appends the points to write again to buf. exec runs InfluxQL
-	// statements that change data (a DELETE of a point whose fields are
-	// to be fewer: a write only adds or replaces fields); it runs before
-	// buf is written.
-	Refresh(query func(q string, each SeriesFunc) error, exec func(q string) error, buf *lineproto.Buffer) error
+	// Refresh appends the points to write again to buf. query also runs
+	// statements without a result (each nil: a DELETE of a point whose
+	// fields are to be fewer, as a write only adds or replaces fields),
+	// before buf is written.
+	Refresh(query func(q string, each SeriesFunc) error, buf *lineproto.Buffer) error
 }
 
 // ErrCannotPrune marks a target whose series cannot be dropped by the
@@ -125,8 +125,7 @@ func (s *Sink) prune(ctx context.Context) {
 	}
 	if r, ok := p.(Refresher); ok {
 		var buf lineproto.Buffer
-		err := r.Refresh(func(q string, each SeriesFunc) error { return d.Select(ctx, q, each) },
-			func(q string) error { return d.Select(ctx, q, nil) }, &buf)
+		err := r.Refresh(func(q string, each SeriesFunc) error { return d.Select(ctx, q, each) }, &buf)
 		if err != nil {
 			s.log.Warn("reading back the points a roster change moved; trying again at the next flush", "err", err)
 			return

@@ -248,9 +248,8 @@ var _ influxsink.Refresher = (*State)(nil)
 // member's first month on record: a start date moved later), deletes those
 // points and appends them again: a write adds or replaces fields, it never
 // removes one, so the old average would stay.
-func (b *State) Refresh(query func(q string, each influxsink.SeriesFunc) error, exec func(q string) error,
-	buf *lineproto.Buffer) error {
-	if err := b.refreshAverages(query, exec, buf); err != nil {
+func (b *State) Refresh(query func(q string, each influxsink.SeriesFunc) error, buf *lineproto.Buffer) error {
+	if err := b.refreshAverages(query, buf); err != nil {
 		return err
 	}
 	data := b.engine().Roster()
@@ -295,8 +294,7 @@ func (b *State) boardFilter(join string) string {
 
 // refreshAverages deletes and appends again the months whose stored
 // averages the state no longer has (see Refresh).
-func (b *State) refreshAverages(query func(q string, each influxsink.SeriesFunc) error, exec func(q string) error,
-	buf *lineproto.Buffer) error {
+func (b *State) refreshAverages(query func(q string, each influxsink.SeriesFunc) error, buf *lineproto.Buffer) error {
 	type stored struct {
 		staff string
 		ns    int64
@@ -347,7 +345,7 @@ func (b *State) refreshAverages(query func(q string, each influxsink.SeriesFunc)
 		}
 	})
 	for chunk := range slices.Chunk(del, 100) {
-		if err := exec(strings.Join(chunk, "; ")); err != nil {
+		if err := query(strings.Join(chunk, "; "), nil); err != nil {
 			return err
 		}
 	}
