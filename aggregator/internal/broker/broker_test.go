@@ -10,6 +10,9 @@ import (
 	"time"
 
 	paho "github.com/eclipse/paho.mqtt.golang"
+	mqtt "github.com/mochi-mqtt/server/v2"
+	"github.com/mochi-mqtt/server/v2/hooks/storage/pebble"
+	"github.com/mochi-mqtt/server/v2/packets"
 
 	"timeclock/aggregator/internal/web/webtest/harness"
 	"timeclock/internal/mqttclient"
@@ -148,5 +151,41 @@ func TestListenError(t *testing.T) {
 	defer stop()
 	if _, err := New(b.Addr(), t.TempDir(), slog.New(slog.NewTextHandler(io.Discard, nil))); err == nil {
 		t.Fatal("second broker on a used port: no error")
+	}
+}
+
+// The store keeps what the broker sent a client until it is acknowledged,
+// and never the PUBACKs of the messages a client publishes.
+func TestStoreSkipsPublishAcks(t *testing.T) {
+	h := &store{new(pebble.Hook)}
+	h.SetOpts(slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
+	if err := h.Init(&pebble.Options{Path: t.TempDir(), Mode: pebble.NoSync}); err != nil {
+		t.Fatal(err)
+	}
+	defer h.Stop()
+	cl := &mqtt.Client{ID: "gw-001"}
+	inflight := func() int {
+		t.Helper()
+		ms, err := h.StoredInflightMessages()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(ms)
+	}
+	ack := packets.Packet{FixedHeader: packets.FixedHeader{Type: packets.Puback}, PacketID: 7}
+	h.OnQosPublish(cl, ack, time.Now().Unix(), 0)
+	if n := inflight(); n != 0 {
+		t.Fatalf("after a PUBACK: %d messages in flight in the store, want 0", n)
+	}
+	h.OnQosComplete(cl, ack)
+	out := packets.Packet{FixedHeader: packets.FixedHeader{Type: packets.Publish, Qos: 1}, PacketID: 8,
+		TopicName: "timeclock/v1/b/s/gw-001/feedback", Payload: []byte(`{}`)}
+	h.OnQosPublish(cl, out, time.Now().Unix(), 0)
+	if n := inflight(); n != 1 {
+		t.Fatalf("after a QoS 1 publish to the client: %d messages in flight, want 1", n)
+	}
+	h.OnQosComplete(cl, out)
+	if n := inflight(); n != 0 {
+		t.Fatalf("after its PUBACK: %d messages in flight, want 0", n)
 	}
 }
