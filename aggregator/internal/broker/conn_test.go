@@ -72,7 +72,9 @@ func write(t *testing.T, c net.Conn, s string) {
 	}
 }
 
-func same(a, b []string) bool { return strings.Join(a, "|") == strings.Join(b, "|") && len(a) == len(b) }
+func same(a, b []string) bool {
+	return strings.Join(a, "|") == strings.Join(b, "|") && len(a) == len(b)
+}
 
 // What the broker writes while the reader works through one read goes out
 // in one write, in order, before the reader reads again.
