@@ -212,22 +212,30 @@ func (l *Live) Build(data *roster.Data, events Events, now time.Time, journaled 
 			fold(fromJournal, a)
 		}
 	}
-	hint := len(fromJournal)
-	if !journaled {
-		l.mu.Lock()
-		hint = len(l.open)
-		l.mu.Unlock()
-	}
 	today, _ := civil.WorkDate(now.Unix(), l.cfg.DayStartMin)
+	if journaled {
+		// A start: the journaled raised set is this rebuild's own.
+		var pending []journal.Alert
+		e.View(func(core *overtime.Engine, data *roster.Data) {
+			pending = raisedDiff(core, data, l.cfg, today, now, fromJournal)
+		})
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		l.open, l.pending = fromJournal, pending
+		l.cur.Store(e)
+		return n, nil
+	}
+	// A reload while serving: the raised set is the live one, diffed under
+	// the lock as it stands then.
+	l.mu.Lock()
+	hint := len(l.open)
+	l.mu.Unlock()
 	var want map[string]journal.Alert
 	e.View(func(core *overtime.Engine, data *roster.Data) {
 		want = raisedFromState(core, data, l.cfg, today, now, hint)
 	})
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if journaled {
-		l.open = fromJournal
-	}
 	l.pending = diff(l.open, want)
 	l.cur.Store(e)
 	return n, nil

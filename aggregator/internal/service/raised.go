@@ -1,6 +1,7 @@
 package service
 
 import (
+	"slices"
 	"sync"
 	"time"
 
@@ -21,38 +22,130 @@ import (
 //   - the monthly rules: each month from the staff's first to last month
 //     with a recorded date, as the engine evaluates them.
 //
-// The staff are read in two halves at once (the engine is only read), as a
-// restart waits for it. sizeHint is how many alerts are expected (the
-// journaled raised set's size), so the map is not grown step by step.
+// sizeHint is how many alerts are expected (the journaled raised set's
+// size), so the map is not grown step by step.
 func raisedFromState(core *overtime.Engine, data *roster.Data, cfg overtime.Config, today civil.Date,
 	now time.Time, sizeHint int) map[string]journal.Alert {
-	n := data.Len()
-	if n < 32 {
-		return raisedOf(core, data, cfg, today, now, 0, n, sizeHint)
-	}
-	var other map[string]journal.Alert
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		other = raisedOf(core, data, cfg, today, now, n/2, n, sizeHint/2)
-	}()
-	out := raisedOf(core, data, cfg, today, now, 0, n/2, sizeHint)
-	wg.Wait()
-	for k, a := range other {
+	halves := inHalves(data.Len(), func(lo, hi int) map[string]journal.Alert {
+		out := make(map[string]journal.Alert, sizeHint*(hi-lo)/max(data.Len(), 1))
+		raisedOf(core, data, cfg, today, lo, hi, func(r *raisedAlert) {
+			a := r.alert(now)
+			out[a.Key()] = a
+		})
+		return out
+	})
+	out := halves[0]
+	for k, a := range halves[1] {
 		out[k] = a
 	}
 	return out
 }
 
-// raisedOf is raisedFromState of the staff [lo, hi).
+// raisedDiff returns the transitions that turn have into the raised set
+// the engine's state implies: diff(have, raisedFromState(…)), without
+// building that set where it can (see raises).
+func raisedDiff(core *overtime.Engine, data *roster.Data, cfg overtime.Config, today civil.Date,
+	now time.Time, have map[string]journal.Alert) []journal.Alert {
+	if raise, ok := raises(core, data, cfg, today, now, have); ok {
+		return raise
+	}
+	return diff(have, raisedFromState(core, data, cfg, today, now, len(have)))
+}
+
+// raises returns the alerts the engine's state implies that have lacks,
+// in CompareAlerts order, and whether have holds nothing else (no alert to
+// clear). A restart holds both sets whole (400k alerts for a year of 10k
+// staff) and they are nearly always equal: each alert the state implies is
+// looked up in have, and only the missing ones are made.
+func raises(core *overtime.Engine, data *roster.Data, cfg overtime.Config, today civil.Date,
+	now time.Time, have map[string]journal.Alert) ([]journal.Alert, bool) {
+	type half struct {
+		raise []journal.Alert
+		found int
+	}
+	halves := inHalves(data.Len(), func(lo, hi int) (h half) {
+		var key []byte
+		raisedOf(core, data, cfg, today, lo, hi, func(r *raisedAlert) {
+			key = r.appendKey(key[:0])
+			if _, ok := have[string(key)]; ok {
+				h.found++
+			} else {
+				h.raise = append(h.raise, r.alert(now))
+			}
+		})
+		return h
+	})
+	// Keys are unique (one staff ID, rule and period each), so have holds
+	// nothing more exactly when every one of its alerts was found.
+	out := append(halves[0].raise, halves[1].raise...)
+	slices.SortFunc(out, journal.CompareAlerts)
+	return out, halves[0].found+halves[1].found == len(have)
+}
+
+// inHalves runs fn over the staff [0, n) in two halves at once (the
+// engine is only read), as a restart waits for it.
+func inHalves[T any](n int, fn func(lo, hi int) T) [2]T {
+	var out [2]T
+	if n < 32 {
+		out[0] = fn(0, n)
+		out[1] = fn(n, n)
+		return out
+	}
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		out[1] = fn(n/2, n)
+	}()
+	out[0] = fn(0, n/2)
+	wg.Wait()
+	return out
+}
+
+// raisedAlert is an alert raisedOf finds raised, before it is made a
+// journal.Alert.
+type raisedAlert struct {
+	staff            *roster.Staff
+	rule             string
+	level            overtime.Level
+	day              bool // the period is date, else month
+	date             civil.Date
+	month            civil.Month
+	value, threshold float64
+}
+
+func (r *raisedAlert) appendPeriod(b []byte) []byte {
+	if r.day {
+		b, _ = r.date.AppendText(b)
+	} else {
+		b, _ = r.month.AppendText(b)
+	}
+	return b
+}
+
+// appendKey appends the alert's journal.Alert.Key.
+func (r *raisedAlert) appendKey(b []byte) []byte {
+	b = append(b, r.staff.ID...)
+	b = append(b, 0)
+	b = append(b, r.rule...)
+	b = append(b, 0)
+	return r.appendPeriod(b)
+}
+
+func (r *raisedAlert) alert(now time.Time) journal.Alert {
+	return journal.Alert{Staff: r.staff.ID, Board: r.staff.Board, School: r.staff.School, Rule: r.rule,
+		Level: r.level.String(), Raised: true, Period: string(r.appendPeriod(make([]byte, 0, 10))),
+		Value: r.value, Threshold: r.threshold, At: now}
+}
+
+// raisedOf calls fn with each alert the state of the staff [lo, hi) holds
+// raised (fn must not keep r).
 func raisedOf(core *overtime.Engine, data *roster.Data, cfg overtime.Config, today civil.Date,
-	now time.Time, lo, hi, sizeHint int) map[string]journal.Alert {
-	out := make(map[string]journal.Alert, sizeHint)
-	add := func(s *roster.Staff, rule string, lvl overtime.Level, period string, value, threshold float64) {
-		a := journal.Alert{Staff: s.ID, Board: s.Board, School: s.School, Rule: rule, Level: lvl.String(), Raised: true,
-			Period: period, Value: value, Threshold: threshold, At: now}
-		out[a.Key()] = a
+	lo, hi int, fn func(r *raisedAlert)) {
+	var r raisedAlert
+	day := func(s *roster.Staff, rule string, lvl overtime.Level, d civil.Date, value, threshold float64) {
+		r = raisedAlert{staff: s, rule: rule, level: lvl, day: true, date: d, value: value, threshold: threshold}
+		fn(&r)
 	}
 	rules := core.Rules()
 	staff := data.Staff()
@@ -67,30 +160,21 @@ func raisedOf(core *overtime.Engine, data *roster.Data, cfg overtime.Config, tod
 				first = mo
 			}
 			last = mo
-			// The date's text, written once and only for a date with an
-			// alert (most have none).
-			var text string
-			period := func() string {
-				if text == "" {
-					text = d.Date.String()
-				}
-				return text
-			}
 			if d.LockBreach {
-				add(s, overtime.RuleLockTime, overtime.LevelWarn, period(), minuteOfDay(d.LastOut, d.Date), float64(d.LockMin))
+				day(s, overtime.RuleLockTime, overtime.LevelWarn, d.Date, minuteOfDay(d.LastOut, d.Date), float64(d.LockMin))
 			}
 			if d.IntervalBreach {
 				v := -1.0
 				if hasPrev && prev.Date == d.Date-1 && prev.Complete {
 					v = d.FirstIn.Sub(prev.LastOut).Minutes()
 				}
-				add(s, overtime.RuleInterval, overtime.LevelWarn, period(), v, float64(cfg.IntervalMin))
+				day(s, overtime.RuleInterval, overtime.LevelWarn, d.Date, v, float64(cfg.IntervalMin))
 			}
 			if d.Incomplete && d.Date < today {
-				add(s, overtime.RuleMissingPunch, overtime.LevelWarn, period(), float64(d.Taps), 0)
+				day(s, overtime.RuleMissingPunch, overtime.LevelWarn, d.Date, float64(d.Taps), 0)
 			}
 			if d.Unsynced {
-				add(s, overtime.RuleClockUntrusted, overtime.LevelInfo, period(), 1, 0)
+				day(s, overtime.RuleClockUntrusted, overtime.LevelInfo, d.Date, 1, 0)
 			}
 			prev, hasPrev = d, true
 		}
@@ -104,13 +188,14 @@ func raisedOf(core *overtime.Engine, data *roster.Data, cfg overtime.Config, tod
 			}
 			for ri := range rules {
 				if m.Breaches&(1<<ri) != 0 {
-					r := &rules[ri]
-					add(s, r.ID, r.Level, mo.String(), metricValue(m, r.Metric), float64(r.Threshold))
+					rl := &rules[ri]
+					r = raisedAlert{staff: s, rule: rl.ID, level: rl.Level, month: mo,
+						value: metricValue(m, rl.Metric), threshold: float64(rl.Threshold)}
+					fn(&r)
 				}
 			}
 		}
 	}
-	return out
 }
 
 // minuteOfDay is t's minute counted from 00:00 of date d (JST), as the

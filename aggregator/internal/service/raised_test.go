@@ -20,7 +20,7 @@ import (
 // adjustments and missing punches) — so a rebuild journals no spurious
 // raise or clear.
 func TestRaisedFromStateMatchesTransitions(t *testing.T) {
-	f := newFixture(t, 20)
+	f := newFixture(t, 40) // more than 32: the staff are read in two halves
 	data, errs := roster.LoadDir(f.dir)
 	if len(errs) > 0 {
 		t.Fatal(errs)
@@ -38,7 +38,7 @@ func TestRaisedFromStateMatchesTransitions(t *testing.T) {
 			d0 := workday(now) - 100
 			var evs []punch.Event
 			seq := map[string]uint64{}
-			for i := range 20 {
+			for i := range 40 {
 				for k := range 120 {
 					d := d0 + civil.Date(k)
 					switch r := rng.IntN(10); {
@@ -86,6 +86,36 @@ func TestRaisedFromStateMatchesTransitions(t *testing.T) {
 			if len(folded) == 0 {
 				t.Fatal("the scenario raised nothing: it tests nothing")
 			}
+			// A restart's diff, found without building the state's set, is
+			// the full diff: for the set as journaled, one missing alerts,
+			// one holding an alert the state does not imply, and none.
+			missing, extra := map[string]journal.Alert{}, map[string]journal.Alert{}
+			i := 0
+			for k, a := range folded {
+				if i++; i%3 != 0 {
+					missing[k] = a
+				}
+				extra[k] = a
+			}
+			bogus := journal.Alert{Staff: staffID(0), Rule: overtime.RuleLockTime, Period: "2001-01-01", Raised: true}
+			extra[bogus.Key()] = bogus
+			e.View(func(core *overtime.Engine, data *roster.Data) {
+				for name, have := range map[string]map[string]journal.Alert{
+					"as journaled": folded, "missing": missing, "extra": extra, "empty": {}} {
+					got := raisedDiff(core, data, overtime.DefaultConfig(), today, now, have)
+					want := diff(have, state)
+					if fmt.Sprint(got) != fmt.Sprint(want) {
+						t.Errorf("%s: raisedDiff %d transitions, diff %d:\n%v\n%v", name, len(got), len(want), got, want)
+					}
+					if name != "as journaled" && len(want) == 0 {
+						t.Errorf("%s: no transitions: the case tests nothing", name)
+					}
+					// Only an alert to clear needs the full diff.
+					if _, ok := raises(core, data, overtime.DefaultConfig(), today, now, have); ok != (name != "extra") {
+						t.Errorf("%s: raises found have complete: %v", name, ok)
+					}
+				}
+			})
 		})
 	}
 }
