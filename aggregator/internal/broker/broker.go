@@ -7,7 +7,10 @@
 // handed to the ingest after the broker's PUBACK, and one lost with the
 // process before the journal's commit is sent again by its gateway, which
 // keeps it until the aggregator's answer. What the store keeps are the
-// gateways' sessions and the feedback queued for a gateway that is away.
+// gateways' sessions and the feedback queued for a gateway that is away
+// (not the PUBACKs mochi would store and delete for every tap: store). What
+// the broker writes to a client while reading a burst from it goes out in
+// one write (conn.go).
 //
 // It accepts every client: it is meant for a single machine (listening on
 // loopback by default). Production uses Mosquitto with TLS and per-gateway
