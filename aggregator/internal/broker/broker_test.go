@@ -154,8 +154,8 @@ func TestListenError(t *testing.T) {
 	}
 }
 
-// The store keeps what the broker sent a client until it is acknowledged,
-// and never the PUBACKs of the messages a client publishes.
+// The store keeps what the broker sent a client until the client's PUBACK,
+// and never the PUBACKs the broker sends for what a client publishes.
 func TestStoreSkipsPublishAcks(t *testing.T) {
 	h := &store{new(pebble.Hook)}
 	h.SetOpts(slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
@@ -172,20 +172,71 @@ func TestStoreSkipsPublishAcks(t *testing.T) {
 		}
 		return len(ms)
 	}
-	ack := packets.Packet{FixedHeader: packets.FixedHeader{Type: packets.Puback}, PacketID: 7}
-	h.OnQosPublish(cl, ack, time.Now().Unix(), 0)
+	// As mochi builds the PUBACK of a tap: with its creation time.
+	ack := packets.Packet{FixedHeader: packets.FixedHeader{Type: packets.Puback}, PacketID: 7, Created: time.Now().Unix()}
+	h.OnQosPublish(cl, ack, ack.Created, 0)
 	if n := inflight(); n != 0 {
-		t.Fatalf("after a PUBACK: %d messages in flight in the store, want 0", n)
+		t.Fatalf("after a PUBACK to the client: %d messages in flight in the store, want 0", n)
 	}
 	h.OnQosComplete(cl, ack)
 	out := packets.Packet{FixedHeader: packets.FixedHeader{Type: packets.Publish, Qos: 1}, PacketID: 8,
-		TopicName: "timeclock/v1/b/s/gw-001/feedback", Payload: []byte(`{}`)}
-	h.OnQosPublish(cl, out, time.Now().Unix(), 0)
+		TopicName: "timeclock/v1/b/s/gw-001/feedback", Payload: []byte(`{}`), Created: time.Now().Unix()}
+	h.OnQosPublish(cl, out, out.Created, 0)
 	if n := inflight(); n != 1 {
 		t.Fatalf("after a QoS 1 publish to the client: %d messages in flight, want 1", n)
 	}
-	h.OnQosComplete(cl, out)
+	// The client's PUBACK, as read off the wire.
+	h.OnQosComplete(cl, packets.Packet{FixedHeader: packets.FixedHeader{Type: packets.Puback}, PacketID: 8})
 	if n := inflight(); n != 0 {
-		t.Fatalf("after its PUBACK: %d messages in flight, want 0", n)
+		t.Fatalf("after the client's PUBACK: %d messages in flight, want 0", n)
+	}
+}
+
+// Through mochi itself: feedback for a gateway is in the store until the
+// gateway's PUBACK, and gone after it (a store that kept it would resend it
+// after every restart and grow without end).
+func TestStoredFeedbackIsDeletedOnItsAck(t *testing.T) {
+	b, stop := start(t, t.TempDir())
+	defer stop()
+	inflight := func() int {
+		t.Helper()
+		ms, err := b.store.StoredInflightMessages()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(ms)
+	}
+	got := make(chan int, 1)
+	c := connect(t, b.URL(), "gw-001", false, func(paho.Client, paho.Message) {
+		got <- inflight() // before the handler returns, so before paho's PUBACK
+	})
+	defer c.Disconnect(100)
+	if tok := c.Subscribe("timeclock/v1/b/s/gw-001/feedback", 1, nil); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
+		t.Fatalf("subscribe: %v", tok.Error())
+	}
+	// A tap of the gateway's own: its PUBACK is not stored.
+	if tok := c.Publish("timeclock/v1/b/s/gw-001/punch", 1, false, `{}`); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
+		t.Fatalf("publish: %v", tok.Error())
+	}
+	if n := inflight(); n != 0 {
+		t.Fatalf("after the gateway's tap: %d messages in flight in the store, want 0", n)
+	}
+	if err := b.Publish("timeclock/v1/b/s/gw-001/feedback", []byte(`{"id":"x","result":"ok"}`)); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case n := <-got:
+		if n != 1 {
+			t.Fatalf("feedback delivered and not yet acknowledged: %d messages in flight in the store, want 1", n)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no feedback delivered")
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for inflight() != 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the acknowledged feedback stays in the store")
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }

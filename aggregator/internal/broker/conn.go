@@ -58,12 +58,17 @@ func newBatchConn(c net.Conn) *batchConn {
 	return b
 }
 
-// Read sends what is held, then reads.
+// Read sends what is held, then reads. A failed send (here or by the
+// timer) ends the reading.
 func (c *batchConn) Read(p []byte) (int, error) {
 	c.mu.Lock()
 	c.busy = false
+	err := c.err
 	c.mu.Unlock()
-	if err := c.flush(nil); err != nil {
+	if err == nil {
+		err = c.flush(nil)
+	}
+	if err != nil {
 		return 0, err
 	}
 	n, err := c.Conn.Read(p)
@@ -100,8 +105,18 @@ func (c *batchConn) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// flush sends what is held followed by p, in one write.
+// flush sends what is held followed by p, in one write. With nothing to
+// send it returns at once (the reader does not wait behind another
+// goroutine's write to a slow client).
 func (c *batchConn) flush(p []byte) error {
+	if len(p) == 0 {
+		c.mu.Lock()
+		none := len(c.held) == 0
+		c.mu.Unlock()
+		if none {
+			return nil
+		}
+	}
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
 	c.mu.Lock()
@@ -137,24 +152,27 @@ func (c *batchConn) expire() {
 	_ = c.flush(nil) // an error is kept in c.err for the next Read or Write
 }
 
-// Close sends what is held (within closeFlush; skipped while another write
-// is stuck, which closing is then meant to end) and closes the connection.
+// Close sends what is held (a last CONNACK or DISCONNECT with its reason)
+// and closes the connection, after the write in progress if any. The write
+// deadline moved to closeFlush from now ends a write stuck on a client
+// that does not read (what closing is then meant to end), so Close never
+// waits longer than that.
 func (c *batchConn) Close() error {
 	c.mu.Lock()
 	c.timer.Stop()
-	pending := len(c.held) > 0
 	if c.err == nil {
 		c.err = net.ErrClosed
 	}
 	c.mu.Unlock()
-	if pending && c.wmu.TryLock() {
-		c.mu.Lock()
-		out := c.held
-		c.held = nil
-		c.mu.Unlock()
-		_ = c.Conn.SetWriteDeadline(time.Now().Add(closeFlush))
+	_ = c.Conn.SetWriteDeadline(time.Now().Add(closeFlush))
+	c.wmu.Lock()
+	c.mu.Lock()
+	out := c.held
+	c.held = nil
+	c.mu.Unlock()
+	if len(out) > 0 {
 		_, _ = c.Conn.Write(out)
-		c.wmu.Unlock()
 	}
+	c.wmu.Unlock()
 	return c.Conn.Close()
 }

@@ -259,3 +259,102 @@ func TestBatchConnKeepsTheOrder(t *testing.T) {
 		t.Fatalf("bytes out of order: %v", got)
 	}
 }
+
+// A held write the timer fails to send ends the reading too.
+func TestBatchConnReportsAFailedTimedSend(t *testing.T) {
+	f := newFake()
+	c := newBatchConn(f)
+	f.in <- []byte("publish")
+	f.in <- []byte("publish")
+	read(t, c)
+	boom := errors.New("broken pipe")
+	f.mu.Lock()
+	f.fail = boom
+	f.mu.Unlock()
+	write(t, c, "ack")
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		c.mu.Lock()
+		failed := c.err != nil
+		c.mu.Unlock()
+		if failed {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the timer did not try to send the held ack")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	if _, err := c.Read(make([]byte, 64)); !errors.Is(err, boom) {
+		t.Fatalf("read after a failed timed send: %v, want %v", err, boom)
+	}
+}
+
+// stuckConn is a fakeConn whose writes block until a write deadline is set
+// (as a real one ends a write to a client that does not read).
+type stuckConn struct {
+	*fakeConn
+	gate        chan struct{}
+	writing     bool
+	closedMidst bool
+}
+
+func (s *stuckConn) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	s.writing = true
+	s.mu.Unlock()
+	<-s.gate
+	s.mu.Lock()
+	s.writing = false
+	s.mu.Unlock()
+	return s.fakeConn.Write(p)
+}
+
+func (s *stuckConn) SetWriteDeadline(time.Time) error {
+	select {
+	case <-s.gate:
+	default:
+		close(s.gate)
+	}
+	return nil
+}
+
+func (s *stuckConn) Close() error {
+	s.mu.Lock()
+	s.closedMidst = s.writing
+	s.mu.Unlock()
+	return s.fakeConn.Close()
+}
+
+// Close waits for a write in progress (here the timer's send of a held
+// CONNACK, stuck on the client) and ends it with the write deadline,
+// instead of closing under it.
+func TestBatchConnCloseWaitsForTheWriteInProgress(t *testing.T) {
+	s := &stuckConn{fakeConn: newFake(), gate: make(chan struct{})}
+	c := newBatchConn(s)
+	s.in <- []byte("connect")
+	read(t, c)
+	write(t, c, "connack")
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		s.mu.Lock()
+		w := s.writing
+		s.mu.Unlock()
+		if w {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the timer did not start sending the held CONNACK")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if s.closedMidst {
+		t.Fatal("closed while the CONNACK was being written")
+	}
+	if w := s.written(); !same(w, []string{"connack"}) || !s.closed {
+		t.Fatalf("writes %q, closed %v", w, s.closed)
+	}
+}
