@@ -104,11 +104,16 @@ func netTransitions(open map[string]journal.Alert, ts []journal.Alert) []journal
 
 // Open returns the raised alerts, sorted by staff, rule and period.
 func (l *Live) Open() []journal.Alert {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	out := slices.Collect(maps.Values(l.open))
+	out := l.raisedSet()
 	slices.SortFunc(out, journal.CompareAlerts)
 	return out
+}
+
+// raisedSet returns the raised alerts in no order.
+func (l *Live) raisedSet() []journal.Alert {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return slices.Collect(maps.Values(l.open))
 }
 
 func fold(set map[string]journal.Alert, a journal.Alert) {

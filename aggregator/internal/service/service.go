@@ -162,7 +162,7 @@ func New(cfg *config.Config, log *slog.Logger, now func() time.Time) (s *Service
 	s.feed = feed
 	s.mux.Handle("/", web.New(web.Deps{Engine: web.ViewFunc(func(fn func(*overtime.Engine, *roster.Data)) {
 		s.live.Engine().View(fn)
-	}), Gateways: s.feed, Alerts: s.feed, Taps: s.feed, Auth: webAuth{s.users}, Now: now,
+	}), Gateways: s.feed, Alerts: pageAlerts{s.feed, s.live}, Taps: s.feed, Auth: webAuth{s.users}, Now: now,
 		DayStartMin: cfg.DayStartMin, Log: log}))
 	if s.httpLn, err = net.Listen("tcp", cfg.HTTPListen); err != nil {
 		return nil, fmt.Errorf("http: %w", err)
@@ -192,6 +192,16 @@ func newUsers(cfg *config.Config) (*auth.Store, error) {
 	}
 	return auth.NewStore(cfg.Users, static)
 }
+
+// pageAlerts is what the live page shows of the alerts: the raised set as
+// journaled, kept by Live (as the API reads it), and the month's
+// transitions counted by the feed.
+type pageAlerts struct {
+	*journalfeed.Feed
+	live *Live
+}
+
+func (a pageAlerts) OpenAlerts() []journal.Alert { return a.live.Open() }
 
 // webAuth gives the live page the API's users: its Name is the scope (an
 // admin's: the user).

@@ -260,18 +260,13 @@ func (s *Service) rebuild(data *roster.Data, now time.Time) (*journalfeed.Feed, 
 		}
 		feed := make(chan restored, 1)
 		go func() {
-			open, err := snap.raised()
-			if err != nil {
-				feed <- restored{err: err}
-				return
-			}
-			f, err := journalfeed.Restore(s.j, s.log, snap.Feed, open)
+			f, err := journalfeed.Restore(s.j, s.log, snap.Feed)
 			feed <- restored{f, err}
 		}()
 		start := time.Now()
 		n, err := s.live.Build(data, s.events, now, true, hint, snap)
 		snap.close()
-		r := <-feed // a damaged raised set fails Build too, with errSnapshot
+		r := <-feed
 		if err == nil {
 			if r.err != nil { // reading the journal, as journalfeed.New would
 				return nil, r.err
@@ -303,7 +298,7 @@ func (s *Service) saveSnapshot() error {
 		return err
 	}
 	seq := s.j.Last()
-	feed, open := s.feed.State()
+	feed, open := s.feed.State(), s.live.raisedSet()
 	if feed.Seq != seq {
 		return fmt.Errorf("the live page's feed is at record %d, the journal at %d", feed.Seq, seq)
 	}

@@ -1,9 +1,11 @@
 // Package journalfeed follows the aggregator's journal for the live page:
-// it keeps each gateway's latest status report, the raised alerts, the
-// alert transitions counted per school, rule and month, and the latest
-// taps, and it fans every newly journaled tap, alert transition and status
-// out to subscribers (the page's server-sent events). It implements the
-// web package's Gateways, Alerts and Taps.
+// it keeps each gateway's latest status report, the alert transitions
+// counted per school, rule and month, and the latest taps, and it fans
+// every newly journaled tap, alert transition and status out to
+// subscribers (the page's server-sent events). It implements the web
+// package's Gateways and Taps, and AlertCounts of its Alerts. The alerts
+// raised now are the aggregator's raised set as journaled, kept once, by
+// the service (Live); the page reads them there.
 //
 // The journal is the record: what it holds is what the page shows, with no
 // second path for the data. At start the whole journal is scanned once
@@ -60,7 +62,6 @@ type Feed struct {
 	mu       sync.Mutex
 	last     uint64
 	gateways map[string]journal.Status
-	open     map[string]journal.Alert
 	counts   map[countKey]*counts
 	taps     []web.Update // ring of the latest taps, oldest first
 	subs     map[*subscriber]struct{}
@@ -74,7 +75,6 @@ type subscriber struct {
 
 var (
 	_ web.Gateways = (*Feed)(nil)
-	_ web.Alerts   = (*Feed)(nil)
 	_ web.Taps     = (*Feed)(nil)
 )
 
@@ -102,7 +102,7 @@ func New(log Log, logger *slog.Logger) (*Feed, error) {
 
 func newFeed(log Log, logger *slog.Logger) *Feed {
 	return &Feed{log: log, logger: logger.With("part", "web-feed"), gateways: map[string]journal.Status{},
-		open: map[string]journal.Alert{}, counts: map[countKey]*counts{}, subs: map[*subscriber]struct{}{}}
+		counts: map[countKey]*counts{}, subs: map[*subscriber]struct{}{}}
 }
 
 // readTaps folds the tap records seqs (ascending, up to f.last) into the
@@ -131,8 +131,7 @@ func (f *Feed) readTaps(seqs []uint64) error {
 	return nil
 }
 
-// State is what the feed holds at a journal record, but its open alerts
-// (the aggregator's raised set at the same record): saved with the engine
+// State is what the feed holds at a journal record: saved with the engine
 // snapshot, it lets a restart skip the scan of the whole journal.
 type State struct {
 	Seq      uint64           `json:"seq"`
@@ -155,8 +154,8 @@ type Count struct {
 // record appended meanwhile, State is at the journal's end.
 func (f *Feed) CatchUp() error { return f.poll() }
 
-// State returns the feed's state and its open alerts.
-func (f *Feed) State() (State, []journal.Alert) {
+// State returns the feed's state.
+func (f *Feed) State() State {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	st := State{Seq: f.last}
@@ -170,17 +169,12 @@ func (f *Feed) State() (State, []journal.Alert) {
 	for _, u := range f.taps {
 		st.Taps = append(st.Taps, u.Seq)
 	}
-	open := make([]journal.Alert, 0, len(f.open))
-	for _, a := range f.open {
-		open = append(open, a)
-	}
-	return st, open
+	return st
 }
 
-// Restore returns a feed at st with the open alerts open (as State gave
-// them), reading only the latest taps from the journal; Run follows what
-// comes after st.Seq.
-func Restore(log Log, logger *slog.Logger, st State, open []journal.Alert) (*Feed, error) {
+// Restore returns a feed at st (as State gave it), reading only the latest
+// taps from the journal; Run follows what comes after st.Seq.
+func Restore(log Log, logger *slog.Logger, st State) (*Feed, error) {
 	f := newFeed(log, logger)
 	f.last = st.Seq
 	for _, g := range st.Gateways {
@@ -188,10 +182,6 @@ func Restore(log Log, logger *slog.Logger, st State, open []journal.Alert) (*Fee
 	}
 	for _, c := range st.Counts {
 		f.counts[countKey{c.Board, c.School, c.Rule, c.Month}] = &counts{raised: c.Raised, cleared: c.Cleared}
-	}
-	f.open = make(map[string]journal.Alert, len(open))
-	for _, a := range open {
-		f.open[a.Key()] = a
 	}
 	if err := f.readTaps(st.Taps); err != nil {
 		return nil, err
@@ -236,10 +226,8 @@ func (f *Feed) fold(seq uint64, kind journal.Kind, data []byte) (web.Update, boo
 		}
 		if a.Raised {
 			c.raised++
-			f.open[a.Key()] = a
 		} else {
 			c.cleared++
-			delete(f.open, a.Key())
 		}
 		return web.Update{Seq: seq, Alert: &a}, true
 	case journal.KindStatus:
@@ -391,17 +379,7 @@ func (f *Feed) Gateways() []journal.Status {
 	return out
 }
 
-// OpenAlerts implements web.Alerts: the alerts raised and not cleared, as
-// journaled, sorted by staff, rule and period.
-func (f *Feed) OpenAlerts() []journal.Alert {
-	f.mu.Lock()
-	out := slices.Collect(maps.Values(f.open))
-	f.mu.Unlock()
-	slices.SortFunc(out, journal.CompareAlerts)
-	return out
-}
-
-// AlertCounts implements web.Alerts: the transitions journaled in month
+// AlertCounts is web.Alerts.AlertCounts: the transitions journaled in month
 // (of their detection time, JST) per board, school and rule.
 func (f *Feed) AlertCounts(month civil.Month) []web.AlertCount {
 	f.mu.Lock()
