@@ -48,10 +48,8 @@ type snapshotHeader struct {
 // journaled up to Seq, and the engine's state to read.
 type snapshot struct {
 	snapshotHeader
-	// The raised set, decoded while the engine's state is read: open,
-	// openSet (the same alerts by key, for the engine's side to own) and
-	// openErr are set when decoded is closed.
-	open    []journal.Alert
+	// The raised set by key, decoded while the engine's state is read:
+	// openSet and openErr are set when decoded is closed.
 	openSet map[string]journal.Alert
 	openErr error
 	decoded chan struct{}
@@ -60,9 +58,9 @@ type snapshot struct {
 }
 
 // raised waits for the raised set.
-func (s *snapshot) raised() ([]journal.Alert, error) {
+func (s *snapshot) raised() (map[string]journal.Alert, error) {
 	<-s.decoded
-	return s.open, s.openErr
+	return s.openSet, s.openErr
 }
 
 // snapshotKey names what a snapshot is valid for: this executable (the
@@ -160,14 +158,12 @@ func openSnapshot(dir, key string, last uint64) (s *snapshot, why string, err er
 	snap := &snapshot{snapshotHeader: h, decoded: make(chan struct{}), state: br, f: f}
 	go func() {
 		defer close(snap.decoded)
-		if snap.open, snap.openErr = decodeAlerts(table, rec, h.Open); snap.openErr != nil {
+		set := make(map[string]journal.Alert, h.Open)
+		if snap.openErr = decodeAlerts(table, rec, h.Open, func(a journal.Alert) { fold(set, a) }); snap.openErr != nil {
 			snap.openErr = fmt.Errorf("raised set: %w", snap.openErr)
 			return
 		}
-		snap.openSet = make(map[string]journal.Alert, len(snap.open))
-		for _, a := range snap.open {
-			fold(snap.openSet, a)
-		}
+		snap.openSet = set
 	}()
 	return snap, "", nil
 }
@@ -419,13 +415,13 @@ func readAlertSection(r *bufio.Reader) ([]string, []byte, error) {
 	return table, rec, nil
 }
 
-// decodeAlerts decodes count alerts of a section readAlertSection read.
-func decodeAlerts(table []string, rec []byte, count int) ([]journal.Alert, error) {
+// decodeAlerts decodes count alerts of a section readAlertSection read,
+// calling fn with each in turn (an error may come after some calls).
+func decodeAlerts(table []string, rec []byte, count int, fn func(journal.Alert)) error {
 	var err error
 	if count < 0 || count > len(rec) {
-		return nil, fmt.Errorf("%d alerts in %d bytes", count, len(rec))
+		return fmt.Errorf("%d alerts in %d bytes", count, len(rec))
 	}
-	out := make([]journal.Alert, count)
 	bad := errors.New("damaged")
 	str := func() (string, error) {
 		i, k := binary.Uvarint(rec)
@@ -435,15 +431,15 @@ func decodeAlerts(table []string, rec []byte, count int) ([]journal.Alert, error
 		rec = rec[k:]
 		return table[i], nil
 	}
-	for i := range out {
-		a := &out[i]
+	var a journal.Alert
+	for i := range count {
 		for _, p := range [...]*string{&a.Staff, &a.Board, &a.School, &a.Rule, &a.Level, &a.Period} {
 			if *p, err = str(); err != nil {
-				return nil, fmt.Errorf("alert %d: %w", i, err)
+				return fmt.Errorf("alert %d: %w", i, err)
 			}
 		}
 		if len(rec) < 18 {
-			return nil, fmt.Errorf("alert %d: %w", i, bad)
+			return fmt.Errorf("alert %d: %w", i, bad)
 		}
 		a.Raised = rec[0] != 0
 		a.Value = math.Float64frombits(binary.LittleEndian.Uint64(rec[1:]))
@@ -451,15 +447,16 @@ func decodeAlerts(table []string, rec []byte, count int) ([]journal.Alert, error
 		tl := int(rec[17])
 		rec = rec[18:]
 		if len(rec) < tl {
-			return nil, fmt.Errorf("alert %d: %w", i, bad)
+			return fmt.Errorf("alert %d: %w", i, bad)
 		}
 		if err := a.At.UnmarshalBinary(rec[:tl]); err != nil {
-			return nil, fmt.Errorf("alert %d: %w", i, err)
+			return fmt.Errorf("alert %d: %w", i, err)
 		}
 		rec = rec[tl:]
+		fn(a)
 	}
 	if len(rec) != 0 {
-		return nil, fmt.Errorf("%d bytes after the last alert", len(rec))
+		return fmt.Errorf("%d bytes after the last alert", len(rec))
 	}
-	return out, nil
+	return nil
 }

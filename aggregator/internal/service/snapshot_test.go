@@ -1,6 +1,8 @@
 package service
 
 import (
+	"bufio"
+	"bytes"
 	"cmp"
 	"fmt"
 	"maps"
@@ -213,5 +215,49 @@ func TestSnapshotNotUsedWhenItDoesNotFit(t *testing.T) {
 	defer s.Close()
 	if s.restored {
 		t.Fatal("restored from a truncated snapshot")
+	}
+}
+
+// The snapshot's raised set reads back as written, alert by alert, and a
+// damaged one is an error (the start then replays the journal).
+func TestSnapshotAlertsRoundTrip(t *testing.T) {
+	at := time.Date(2026, 6, 1, 18, 30, 0, 0, civil.JST)
+	in := []journal.Alert{
+		{Staff: "T1", Board: "b", School: "s1", Rule: "lock_time", Level: "warn", Raised: true, Period: "2026-06-01", Value: 1290, Threshold: 1260, At: at},
+		{Staff: "T2", Board: "b", School: "s2", Rule: "month_45", Level: "warn", Raised: true, Period: "2026-06", Value: 2800.5, Threshold: 2700, At: at.Add(time.Hour)},
+	}
+	var buf bytes.Buffer
+	bw := bufio.NewWriter(&buf)
+	if err := writeAlerts(bw, in); err != nil {
+		t.Fatal(err)
+	}
+	bw.Flush()
+	table, rec, err := readAlertSection(bufio.NewReader(bytes.NewReader(buf.Bytes())))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []journal.Alert
+	if err := decodeAlerts(table, rec, len(in), func(a journal.Alert) { out = append(out, a) }); err != nil {
+		t.Fatal(err)
+	}
+	if len(out) != len(in) {
+		t.Fatalf("%d alerts read back, want %d", len(out), len(in))
+	}
+	for i := range in {
+		if !in[i].At.Equal(out[i].At) {
+			t.Errorf("alert %d: at %v, want %v", i, out[i].At, in[i].At)
+		}
+		out[i].At = in[i].At
+		if out[i] != in[i] {
+			t.Errorf("alert %d: %+v, want %+v", i, out[i], in[i])
+		}
+	}
+	damaged := bytes.Clone(rec)
+	damaged[0] = 0x7f // a string index past the table
+	if err := decodeAlerts(table, damaged, len(in), func(journal.Alert) {}); err == nil {
+		t.Error("a damaged raised set decoded without an error")
+	}
+	if err := decodeAlerts(table, rec, len(in)+1, func(journal.Alert) {}); err == nil {
+		t.Error("one alert more than the section holds decoded without an error")
 	}
 }
