@@ -232,11 +232,8 @@ func TestStoredFeedbackIsDeletedOnItsAck(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("no feedback delivered")
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for inflight() != 0 {
-		if time.Now().After(deadline) {
-			t.Fatal("the acknowledged feedback stays in the store")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	harness.Eventually(t, "the acknowledged feedback gone from the store", func() (bool, string) {
+		n := inflight()
+		return n == 0, fmt.Sprintf("%d messages in flight", n)
+	})
 }

@@ -9,6 +9,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"timeclock/aggregator/internal/web/webtest/harness"
 )
 
 // fakeConn hands out the chunks sent on in, one per Read, and records each
@@ -136,13 +138,9 @@ func TestBatchConnHoldIsBounded(t *testing.T) {
 	f.in <- []byte("publish")
 	read(t, c)
 	write(t, c, "ack")
-	deadline := time.Now().Add(5 * time.Second)
-	for len(f.written()) == 0 {
-		if time.Now().After(deadline) {
-			t.Fatal("the held ack was not sent while the reader stayed busy")
-		}
-		time.Sleep(time.Millisecond)
-	}
+	harness.Eventually(t, "the held ack sent while the reader stays busy", func() (bool, string) {
+		return len(f.written()) > 0, "nothing written"
+	})
 	if w := f.written(); !same(w, []string{"ack"}) {
 		t.Fatalf("writes %q", w)
 	}
@@ -272,19 +270,11 @@ func TestBatchConnReportsAFailedTimedSend(t *testing.T) {
 	f.fail = boom
 	f.mu.Unlock()
 	write(t, c, "ack")
-	deadline := time.Now().Add(5 * time.Second)
-	for {
+	harness.Eventually(t, "the timer's try to send the held ack", func() (bool, string) {
 		c.mu.Lock()
-		failed := c.err != nil
-		c.mu.Unlock()
-		if failed {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the timer did not try to send the held ack")
-		}
-		time.Sleep(time.Millisecond)
-	}
+		defer c.mu.Unlock()
+		return c.err != nil, "no failed send"
+	})
 	if _, err := c.Read(make([]byte, 64)); !errors.Is(err, boom) {
 		t.Fatalf("read after a failed timed send: %v, want %v", err, boom)
 	}
@@ -335,19 +325,11 @@ func TestBatchConnCloseWaitsForTheWriteInProgress(t *testing.T) {
 	s.in <- []byte("connect")
 	read(t, c)
 	write(t, c, "connack")
-	deadline := time.Now().Add(5 * time.Second)
-	for {
+	harness.Eventually(t, "the timer's send of the held CONNACK", func() (bool, string) {
 		s.mu.Lock()
-		w := s.writing
-		s.mu.Unlock()
-		if w {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the timer did not start sending the held CONNACK")
-		}
-		time.Sleep(time.Millisecond)
-	}
+		defer s.mu.Unlock()
+		return s.writing, "not writing"
+	})
 	if err := c.Close(); err != nil {
 		t.Fatal(err)
 	}

@@ -209,10 +209,11 @@ func (l *Live) Build(data *roster.Data, events Events, now time.Time, journaled 
 	}
 	discard()
 	if snap != nil {
-		if _, err := snap.raised(); err != nil {
+		set, err := snap.raised()
+		if err != nil {
 			return n, fmt.Errorf("%w: %w", errSnapshot, err)
 		}
-		fromJournal = snap.openSet
+		fromJournal = set
 		for _, a := range tail {
 			fold(fromJournal, a)
 		}
