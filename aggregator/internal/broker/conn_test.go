@@ -180,24 +180,34 @@ func TestBatchConnCloseSendsWhatIsHeld(t *testing.T) {
 	}
 }
 
-// A held write that fails to go out is reported by the next Read (which
-// ends the client's session) and by every later Write.
+// A held write that fails to go out, sent by the reader's next Read or by
+// the timer, is reported by that Read (which ends the client's session)
+// and by every later Write.
 func TestBatchConnReportsAFailedSend(t *testing.T) {
-	f := newFake()
-	c := newBatchConn(f)
-	f.in <- []byte("publish")
-	f.in <- []byte("publish")
-	read(t, c)
-	boom := errors.New("connection reset")
-	f.mu.Lock()
-	f.fail = boom
-	f.mu.Unlock()
-	write(t, c, "ack")
-	if _, err := c.Read(make([]byte, 64)); !errors.Is(err, boom) {
-		t.Fatalf("read after a failed send: %v, want %v", err, boom)
-	}
-	if _, err := c.Write([]byte("x")); !errors.Is(err, boom) {
-		t.Fatalf("write after a failed send: %v, want %v", err, boom)
+	for _, byTimer := range []bool{false, true} {
+		f := newFake()
+		c := newBatchConn(f)
+		f.in <- []byte("publish")
+		f.in <- []byte("publish")
+		read(t, c)
+		boom := errors.New("connection reset")
+		f.mu.Lock()
+		f.fail = boom
+		f.mu.Unlock()
+		write(t, c, "ack")
+		if byTimer {
+			harness.Eventually(t, "the timer's try to send the held ack", func() (bool, string) {
+				c.mu.Lock()
+				defer c.mu.Unlock()
+				return c.err != nil, "no failed send"
+			})
+		}
+		if _, err := c.Read(make([]byte, 64)); !errors.Is(err, boom) {
+			t.Fatalf("by timer %v: read after a failed send: %v, want %v", byTimer, err, boom)
+		}
+		if _, err := c.Write([]byte("x")); !errors.Is(err, boom) {
+			t.Fatalf("by timer %v: write after a failed send: %v, want %v", byTimer, err, boom)
+		}
 	}
 }
 
@@ -255,28 +265,6 @@ func TestBatchConnKeepsTheOrder(t *testing.T) {
 	}
 	if !bytes.Equal(got, want.Bytes()) {
 		t.Fatalf("bytes out of order: %v", got)
-	}
-}
-
-// A held write the timer fails to send ends the reading too.
-func TestBatchConnReportsAFailedTimedSend(t *testing.T) {
-	f := newFake()
-	c := newBatchConn(f)
-	f.in <- []byte("publish")
-	f.in <- []byte("publish")
-	read(t, c)
-	boom := errors.New("broken pipe")
-	f.mu.Lock()
-	f.fail = boom
-	f.mu.Unlock()
-	write(t, c, "ack")
-	harness.Eventually(t, "the timer's try to send the held ack", func() (bool, string) {
-		c.mu.Lock()
-		defer c.mu.Unlock()
-		return c.err != nil, "no failed send"
-	})
-	if _, err := c.Read(make([]byte, 64)); !errors.Is(err, boom) {
-		t.Fatalf("read after a failed timed send: %v, want %v", err, boom)
 	}
 }
 
