@@ -114,13 +114,6 @@ func WorkDate(unix int64, dayStartMin int) (Date, int) {
 	return Date(day), int(sec/60) + dayStartMin
 }
 
-// WorkDateSec is WorkDate with the offset in seconds from 00:00 of the work date.
-func WorkDateSec(unix int64, dayStartMin int) (Date, int64) {
-	local := unix + jstOffset - int64(dayStartMin)*60
-	day := floorDiv(local, 86400)
-	return Date(day), local - day*86400 + int64(dayStartMin)*60
-}
-
 func floorDiv(a, b int64) int64 {
 	q := a / b
 	if (a%b != 0) && ((a < 0) != (b < 0)) {

@@ -83,15 +83,6 @@ func DecodeStatus(b []byte) (Status, error) {
 	return s, nil
 }
 
-// DecodeReload decodes a KindReload record.
-func DecodeReload(b []byte) (Reload, error) {
-	var r Reload
-	if err := json.Unmarshal(b, &r); err != nil {
-		return r, fmt.Errorf("%w: reload: %v", ErrCorrupt, err)
-	}
-	return r, nil
-}
-
 // ErrNoTarget is the error of a retract whose target is not journaled.
 var ErrNoTarget = errors.New("no such adjustment")
 

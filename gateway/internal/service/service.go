@@ -162,9 +162,6 @@ func tlsFor(cfg *config.Config) (*tls.Config, error) {
 	return publisher.TLSConfig(cfg.CAFile, cfg.CertFile, cfg.KeyFile)
 }
 
-// Spool returns the service's spool (for tests and the status).
-func (s *Service) Spool() *spool.Spool { return s.sp }
-
 // Run runs the service until ctx ends, then stops the readers, lets the taps
 // in hand reach the disk, publishes the offline status and closes the spool.
 func (s *Service) Run(ctx context.Context) error {
