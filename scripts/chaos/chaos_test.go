@@ -3,8 +3,9 @@
 // influxd), a known number of taps from several gateways, and per cell one
 // fault injected and recovered from; then the taps are counted at every
 // stage and the live staff-month figures compared with `aggregator report`
-// on the journal's events. It prints a table and, with -chaos.out, writes it
-// as docs/RELIABILITY.md. The test fails when a cell loses or doubles a tap.
+// on the journal's events. It prints a table and, with -chaos.out, merges it
+// into docs/RELIABILITY.md (document_test.go). The test fails when a cell
+// loses or doubles a tap.
 //
 //	go test ./scripts/chaos -run Chaos -chaos quick   (CI; about two minutes on 2 cores)
 //	scripts/chaos.sh                                  (the full size: 10-minute outages)
@@ -49,7 +50,8 @@ var sizes = map[string]size{
 // bins are the project's programs, built once for the run.
 var bins struct{ aggregator, gateway, sim string }
 
-func buildBinaries(t *testing.T) {
+// buildBinaries builds them and returns the module root they come from.
+func buildBinaries(t *testing.T) string {
 	root, err := daemontest.ModuleRoot()
 	if err != nil {
 		t.Fatal(err)
@@ -63,6 +65,7 @@ func buildBinaries(t *testing.T) {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	bins.aggregator, bins.gateway, bins.sim = filepath.Join(dir, "aggregator"), filepath.Join(dir, "gateway"), filepath.Join(dir, "firmware-sim")
+	return root
 }
 
 // row is one line of the table.
@@ -89,7 +92,7 @@ func TestChaos(t *testing.T) {
 	if *cellsFlag != "" {
 		only = regexp.MustCompile(*cellsFlag)
 	}
-	buildBinaries(t)
+	root := buildBinaries(t)
 	var rows []row
 	started := time.Now()
 	all := append(faultCells(sz), inputCells(sz)...)
@@ -112,10 +115,25 @@ func TestChaos(t *testing.T) {
 		fmt.Fprintf(os.Stderr, "chaos [%d/%d] %s: %s\n", i+1, len(all), c.name, r.describe())
 		rows = append(rows, r)
 	}
-	table := render(rows, sz, time.Since(started))
-	fmt.Fprint(os.Stderr, "\n"+table)
+	host, _ := os.Hostname()
+	machine := fmt.Sprintf("%s (%d CPUs, %s/%s)", host, runtime.NumCPU(), runtime.GOOS, runtime.GOARCH)
+	run := thisRun(root, machine, len(rows), time.Since(started))
+	var table strings.Builder
+	table.WriteString(tableHead)
+	for _, r := range rows {
+		table.WriteString(tableLine(r, run.id) + "\n")
+	}
+	fmt.Fprintf(os.Stderr, "\n%s\nSize %s (%s) %d cells in %.0f s.\n", table.String(), sz.name, describeSize(sz), len(rows), run.took.Seconds())
 	if *outFlag != "" {
-		if err := os.WriteFile(*outFlag, []byte(document(table, sz)), 0o644); err != nil {
+		old, err := os.ReadFile(*outFlag)
+		if err != nil && !os.IsNotExist(err) {
+			t.Fatal(err)
+		}
+		names := make([]string, len(all))
+		for i, c := range all {
+			names[i] = c.name
+		}
+		if err := os.WriteFile(*outFlag, []byte(document(string(old), sz, names, rows, run)), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -134,58 +152,4 @@ func (r row) describe() string {
 	}
 	return fmt.Sprintf("%s — taps %d, accepted %d, journaled %d, InfluxDB %d, lost %d, doubled %d, recovery %.1f s; %s",
 		verdict, r.c.taps, r.c.accepted, r.c.journaled, r.c.influx, r.c.lost, r.c.doubled, r.c.recovery.Seconds(), r.note)
-}
-
-func render(rows []row, sz size, took time.Duration) string {
-	var b strings.Builder
-	b.WriteString("| cell | fault | taps | accepted | journaled | in InfluxDB | lost | doubled | recovery s | result |\n")
-	b.WriteString("|---|---|---:|---:|---:|---:|---:|---:|---:|---|\n")
-	for _, r := range rows {
-		verdict := "ok"
-		if !r.ok {
-			verdict = "**FAILED**"
-		}
-		if r.note != "" {
-			verdict += ": " + r.note
-		}
-		fmt.Fprintf(&b, "| %s | %s | %d | %d | %d | %d | %d | %d | %.1f | %s |\n", r.cell, r.fault, r.c.taps, r.c.accepted,
-			r.c.journaled, r.c.influx, r.c.lost, r.c.doubled, r.c.recovery.Seconds(), verdict)
-	}
-	fmt.Fprintf(&b, "\nSize %s (%d gateways, outages of %v), %d cells in %.0f s.\n", sz.name, sz.gateways, sz.outage, len(rows), took.Seconds())
-	return b.String()
-}
-
-func document(table string, sz size) string {
-	host, _ := os.Hostname()
-	cpu := runtime.NumCPU()
-	return fmt.Sprintf(`# Reliability: the fault matrix
-
-What happens to a tap when something breaks. Each row is one run of the real programs (firmware-sim's emulated
-RC-S620S readers and a lines input per gateway → gateway → Mosquitto, or the aggregator's embedded broker →
-aggregator → influxd 1.8), with one fault injected under load and recovered from. Then every stage is counted:
-
-- **taps**: taps produced at the readers (emulated cards and lines written);
-- **accepted**: taps a gateway recorded in its spool and confirmed to the person (its "tap recorded" log line);
-- **journaled**: taps in the aggregator's journal (%[1]saggregator export%[1]s after the cell);
-- **in InfluxDB**: %[1]spunch%[1]s points (%[1]sSELECT id FROM punch%[1]s);
-- **lost**: accepted taps missing from the journal or from InfluxDB, plus journaled taps missing from InfluxDB;
-- **doubled**: an id journaled or written to InfluxDB more than once;
-- **recovery s**: from the end of the fault (the restart of what was stopped) until every accepted tap is a point
-  in InfluxDB;
-- **result**: ok when nothing is lost or doubled and the live staff-month figures of every staff member
-  (API) equal %[1]saggregator report%[1]s on the journal's events; the other cells say what they check. In the
-  security and bad-input cells, **taps** counts the messages, requests or files tried.
-
-A tap that is *not accepted* was never confirmed to the person (no green light): the reader or the gateway was
-down and the person taps again. That is the promise: a confirmed tap is never lost nor counted twice. A gateway
-killed between writing a tap to its spool and confirming it sends it all the same, so **journaled** may exceed
-**accepted** by such taps.
-
-Re-run it: %[1]smake chaos%[1]s (the full size: 5 gateways, 6,000 taps each per cell, outages of 10 minutes) or
-%[1]sscripts/chaos.sh -quick%[1]s (outages of seconds; what CI runs, inside %[1]smake test%[1]s).
-
-Run of %[2]s on %[3]s (%[4]d CPUs, %[5]s/%[6]s), size %[7]s:
-
-%[8]s
-`, "`", time.Now().Format("2006-01-02"), host, cpu, runtime.GOOS, runtime.GOARCH, sz.name, table)
 }
