@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # make chaos: the fault matrix (scripts/chaos): the real programs, a known
 # number of taps from several gateways, one fault per cell, every stage
-# counted; the table goes to docs/RELIABILITY.md (with the date and the
-# machine) and the exit status is non-zero when a cell lost or doubled a tap.
+# counted; the rows go to docs/RELIABILITY.md (each with the date and commit
+# of its run, replacing the earlier rows of the same cells and size) and the
+# exit status is non-zero when a cell lost or doubled a tap.
 #
 #   scripts/chaos.sh                 the full size: outages of 10 minutes per cell
 #   scripts/chaos.sh -quick          outages of seconds (about 2 minutes here; CI runs it in make test)
