@@ -148,7 +148,7 @@ func decodeHeld(b []byte) (Message, error) {
 // restoreHeld takes back the taps held when the aggregator last stopped:
 // acknowledged then, journaled and answered now, at their gateways' rate.
 func (p *Pipeline) restoreHeld() error {
-	n, topics := 0, feedbackTopics{} // Deliver may be using p.topics
+	n, topics := 0, &feedbackTopics{}
 	err := p.j.Held(func(key uint64, data []byte) error {
 		msg, err := decodeHeld(data)
 		if err != nil {

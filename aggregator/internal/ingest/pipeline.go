@@ -9,7 +9,7 @@
 // The work is a pipeline of three stages, so that the fsync of one commit
 // overlaps the work around the next:
 //
-//   - prepare (Deliver, on the MQTT client's reader): topics parsed,
+//   - prepare (Deliver, on the MQTT client's reader, or on each client's reader in the embedded broker): topics parsed,
 //     payloads decoded and checked;
 //   - commit (Run, the single writer): every message that arrived during the
 //     previous commit goes into the next one (group commit: one fsync for
@@ -104,7 +104,7 @@ type Pipeline struct {
 	reqs   chan request
 	gw     *gateways
 	hold   holds
-	topics feedbackTopics // of the prepare stage
+	topics feedbackTopics // of Deliver
 
 	maxBatch   int
 	commit     commitState // of the commit stage
@@ -121,7 +121,7 @@ func New(j *journal.Journal, core Core, out Output, boards []string, lim Limits,
 	}
 	return &Pipeline{j: j, core: core, out: out, boards: bm, now: now, log: log.With("part", "ingest"), m: m,
 		in: make(chan []item, 64), reqs: make(chan request, 64), maxBatch: 8192, gw: newGateways(lim),
-		hold: newHolds(lim), topics: feedbackTopics{}}
+		hold: newHolds(lim)}
 }
 
 // SetOutput sets where the commits' acknowledgements and answers go; call
@@ -137,7 +137,9 @@ func (p *Pipeline) Gateways() []GatewayStats { return p.gw.stats() }
 
 // Deliver prepares messages and queues them for the next commit. It blocks
 // while the queue is full, which holds back the broker's deliveries
-// (back-pressure) instead of dropping. It is called from one goroutine.
+// (back-pressure) instead of dropping. It may be called from several
+// goroutines at once (the embedded broker delivers on each client's reader);
+// the messages of one call keep their order.
 func (p *Pipeline) Deliver(ctx context.Context, msgs ...Message) {
 	if len(msgs) == 0 {
 		return
@@ -150,7 +152,7 @@ func (p *Pipeline) Deliver(ctx context.Context, msgs ...Message) {
 	}
 	for i := range msgs {
 		items[i].msg = msgs[i]
-		p.prepare(&items[i], p.topics)
+		p.prepare(&items[i], &p.topics)
 	}
 	select {
 	case p.in <- items:

@@ -505,3 +505,32 @@ func counted(m *metrics.Metrics) float64 {
 	}
 	return d.GetCounter().GetValue()
 }
+
+// The embedded broker calls Deliver on each publishing client's reader, so
+// the first taps of many gateways arrive at once (after a restart, every
+// gateway drains its spool): each is journaled and answered once. Under
+// -race, a cache of prepare's written without a lock fails here.
+func TestDeliverFromManyGoroutines(t *testing.T) {
+	h := newHarness(t, Limits{})
+	day := time.Date(2026, 6, 15, 7, 0, 0, 0, civil.JST)
+	const gateways, each = 40, 5
+	var wg sync.WaitGroup
+	for g := range gateways {
+		wg.Go(func() {
+			var acked sync.WaitGroup
+			for i := range each {
+				m := tapMsg(fmt.Sprintf("gw-%02d", g), uint64(i+1), g, day.Add(time.Duration(i)*time.Minute))
+				acked.Add(1)
+				m.Ack, m.Received = acked.Done, h.clock.Now()
+				h.p.Deliver(context.Background(), m)
+			}
+			acked.Wait()
+		})
+	}
+	wg.Wait()
+	h.waitTaps(t, "every gateway's taps", gateways*each)
+	webharness.Eventually(t, "answers", func() (bool, string) {
+		n := len(h.answered(t))
+		return n == gateways*each, fmt.Sprintf("%d taps answered, want %d", n, gateways*each)
+	})
+}

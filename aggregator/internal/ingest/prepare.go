@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"fmt"
+	"sync"
 
 	"timeclock/internal/punch"
 )
@@ -30,25 +31,34 @@ type item struct {
 	held               uint64 // its key among the journal's held messages (0: not held)
 }
 
-// feedbackTopics caches the feedback topic of each punch topic (prepare
-// stage only).
-type feedbackTopics map[string]string
+// feedbackTopics caches the feedback topic of each punch topic. Deliver may
+// run on several goroutines at once (the embedded broker calls it on each
+// client's reader), so the cache has its own lock.
+type feedbackTopics struct {
+	mu sync.RWMutex
+	m  map[string]string
+}
 
-func (f feedbackTopics) of(punchTopic string, t Topic) string {
-	if s, ok := f[punchTopic]; ok {
+func (f *feedbackTopics) of(punchTopic string, t Topic) string {
+	f.mu.RLock()
+	s, ok := f.m[punchTopic]
+	f.mu.RUnlock()
+	if ok {
 		return s
 	}
-	if len(f) > 2*maxGateways {
-		clear(f)
+	s = t.Feedback()
+	f.mu.Lock()
+	if f.m == nil || len(f.m) > 2*maxGateways {
+		f.m = map[string]string{}
 	}
-	s := t.Feedback()
-	f[punchTopic] = s
+	f.m[punchTopic] = s
+	f.mu.Unlock()
 	return s
 }
 
 // prepare parses and checks a message: everything that needs neither the
 // journal nor the engine. topics is the caller's cache.
-func (p *Pipeline) prepare(it *item, topics feedbackTopics) {
+func (p *Pipeline) prepare(it *item, topics *feedbackTopics) {
 	msg := &it.msg
 	t, ok := ParseTopic(msg.Topic)
 	if !ok {
