@@ -227,8 +227,24 @@ func (s *Spool) submit(ctx context.Context, r *request) error {
 	return r.err
 }
 
-// commit writes one group in one transaction and wakes its callers.
+// commit writes one group in one transaction and wakes its callers. When
+// the transaction fails and the group holds several requests, each is
+// written again on its own: an append refused for a full disk must not
+// fail the removals of answered taps beside it, which the disk still takes
+// (a removal frees pages).
 func (s *Spool) commit(group []*request) {
+	err := s.write(group)
+	if err != nil && len(group) > 1 {
+		for _, r := range group {
+			s.wake([]*request{r}, s.write([]*request{r}))
+		}
+		return
+	}
+	s.wake(group, err)
+}
+
+// write commits group in one transaction.
+func (s *Spool) write(group []*request) error {
 	seq := s.seq
 	var added, removed int64
 	err := s.db.Update(func(tx *bolt.Tx) error {
@@ -292,9 +308,13 @@ func (s *Spool) commit(group []*request) {
 			s.released = 0
 			s.releasePages()
 		}
-	} else {
-		err = fmt.Errorf("spool: commit: %w", err)
+		return nil
 	}
+	return fmt.Errorf("spool: commit: %w", err)
+}
+
+// wake ends the requests of group with err.
+func (s *Spool) wake(group []*request, err error) {
 	for _, r := range group {
 		if err != nil {
 			r.ids = nil

@@ -375,3 +375,34 @@ func TestFirstBootSeedsANewSpoolOnly(t *testing.T) {
 		t.Errorf("second boot %d, want 1780297201", s.Boot())
 	}
 }
+
+// An append that fails (here a record that cannot be encoded; on a Pi, a
+// full disk) does not fail the removals and appends committed in the same
+// group: they are written again one by one. Before, one refused tap on a
+// full disk failed the removal of answered taps beside it, and the
+// publisher stopped the gateway on that error.
+func TestFailedAppendDoesNotFailItsGroup(t *testing.T) {
+	s := open(t, filepath.Join(t.TempDir(), "spool.db"))
+	defer s.Close()
+	got, err := s.Append(context.Background(), tap("em4100:67003b51c6", 0), tap("em4100:67003b51c6", 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := tap("em4100:67003b51c6", 2)
+	bad.Dir = "sideways"
+	group := []*request{{add: []Tap{bad}}, {del: got[:1]}, {add: []Tap{tap("em4100:67003b51c6", 3)}}}
+	for _, r := range group {
+		r.done = make(chan struct{})
+	}
+	s.commit(group)
+	for _, r := range group {
+		<-r.done
+	}
+	if group[0].err == nil || group[1].err != nil || group[2].err != nil {
+		t.Fatalf("errors %v, %v, %v: want only the bad append's", group[0].err, group[1].err, group[2].err)
+	}
+	want := []string{got[1].String(), tapid.ID{Gateway: got[1].Gateway, Boot: got[1].Boot, Seq: got[1].Seq + 1}.String()}
+	if left := ids(t, s); !slices.Equal(left, want) || s.Depth() != 2 {
+		t.Fatalf("left %v (depth %d), want %v", left, s.Depth(), want)
+	}
+}
