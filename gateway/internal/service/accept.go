@@ -32,6 +32,7 @@ func (s *Service) accept(r Read) {
 	ids, err := s.sp.Append(context.Background(), tap)
 	if err != nil {
 		s.m.failed.Inc()
+		s.forget(r) // the person taps again at once: that is a new try, not a bounce
 		s.log.Error("tap not recorded", "reader", r.Reader, "card", r.Card, "err", err)
 		s.mux.Show(feedback.Event{Kind: feedback.Failed, Reader: r.Reader, Dir: dir, Time: st.Wall})
 		return
@@ -62,6 +63,16 @@ func (s *Service) bounce(r Read) bool {
 	last, ok := s.lastCard[r.Reader]
 	s.lastCard[r.Reader] = lastRead{card: r.Card, at: now}
 	return ok && last.card == r.Card && now.Sub(last.at) < s.cfg.Debounce
+}
+
+// forget takes back what bounce noted of r: a read that could not be
+// recorded.
+func (s *Service) forget(r Read) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if last, ok := s.lastCard[r.Reader]; ok && last.card == r.Card {
+		delete(s.lastCard, r.Reader)
+	}
 }
 
 // onFeedback handles the aggregator's answer: the tap leaves the spool, and

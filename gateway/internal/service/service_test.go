@@ -272,3 +272,22 @@ func TestMetricsExposesEveryDeclared(t *testing.T) {
 		}
 	}
 }
+
+// A read the spool refused (a full disk) is not a bounce for the next one:
+// the person who got the error and taps again at once is tried again.
+func TestRefusedReadIsNoBounce(t *testing.T) {
+	r := newRig(t, "-clock-sync", "assume")
+	defer r.stop()
+	read := Read{Reader: "entrance", Card: "felica:0123456789abcdef"}
+	if r.s.bounce(read) || !r.s.bounce(read) {
+		t.Fatal("a second read at once should be a bounce")
+	}
+	r.s.forget(Read{Reader: "entrance", Card: "felica:00000000000000ff"})
+	if !r.s.bounce(read) {
+		t.Fatal("forgetting another card forgot this one")
+	}
+	r.s.forget(read)
+	if r.s.bounce(read) {
+		t.Fatal("a read again after a refused one is taken as a bounce")
+	}
+}
