@@ -100,8 +100,12 @@ type Client struct {
 	opt Options
 	log *slog.Logger
 
-	mu        sync.Mutex
-	cur       *session // nil while disconnected
+	mu  sync.Mutex
+	cur *session // nil while disconnected
+	// acking is the connection whose messages Ack answers: set by its reader
+	// on the CONNACK, before cur (after the SUBACK), because a broker
+	// resuming a session sends its queued messages before the SUBACK.
+	acking    *session
 	gen       uint64
 	connected atomic.Bool
 }
@@ -170,6 +174,11 @@ func (c *Client) connectOnce(ctx context.Context) error {
 	s := newSession(c, nc, c.gen)
 	c.mu.Unlock()
 	err = s.run(ctx)
+	c.mu.Lock()
+	if c.acking == s {
+		c.acking = nil
+	}
+	c.mu.Unlock()
 	if s.established.Load() {
 		c.connected.Store(false)
 		c.mu.Lock()
@@ -243,7 +252,9 @@ func (c *Client) PublishWait(ctx context.Context, topic string, qos byte, retain
 // they came in). Messages of an earlier connection are passed over: the
 // broker sends them again on the new one.
 func (c *Client) Ack(msgs ...Message) {
-	s := c.session()
+	c.mu.Lock()
+	s := c.acking
+	c.mu.Unlock()
 	if s == nil {
 		return
 	}

@@ -411,6 +411,13 @@ func (s *session) read() error {
 func (s *session) control(p mqttwire.Packet) error {
 	switch p.Type {
 	case mqttwire.CONNACK, mqttwire.SUBACK:
+		if p.Type == mqttwire.CONNACK && p.ReturnCode == 0 {
+			// Here, not in connect: the messages read after the CONNACK
+			// (in the same read, maybe) are acknowledged on this connection.
+			s.c.mu.Lock()
+			s.c.acking = s
+			s.c.mu.Unlock()
+		}
 		if p.Type == mqttwire.SUBACK {
 			s.complete(p.PacketID)
 			p.ReturnCodes = append([]byte(nil), p.ReturnCodes...) // the read buffer is reused
