@@ -19,11 +19,13 @@ package broker
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
+	"sync"
 
 	pebbledb "github.com/cockroachdb/pebble"
 	mqtt "github.com/mochi-mqtt/server/v2"
@@ -43,7 +45,16 @@ type Broker struct {
 	store *store
 
 	subs int // subscription ids given by Subscribe
+
+	// closing is set, under the write lock, before the server closes its
+	// store; Publish holds the read lock, so no publish runs into a closed
+	// store (mochi writes a message for an absent client to it).
+	mu      sync.RWMutex
+	closing bool
 }
+
+// ErrClosed is Publish's error once the broker is closing.
+var ErrClosed = errors.New("broker: closed")
 
 // New opens the store under dir and binds the listener on addr
 // ("127.0.0.1:1883"; port 0 picks a free one, see Addr). Serving starts with
@@ -129,7 +140,7 @@ func (b *Broker) Run(ctx context.Context) error {
 	}
 	b.log.Info("embedded broker listening", "addr", b.Addr())
 	<-ctx.Done()
-	if err := b.srv.Close(); err != nil {
+	if err := b.close(); err != nil {
 		return fmt.Errorf("broker: close: %w", err)
 	}
 	return nil
@@ -147,11 +158,23 @@ func (b *Broker) Subscribe(filter string, fn func(topic string, payload []byte))
 
 // Publish sends payload on topic to the subscribed clients with QoS 1.
 func (b *Broker) Publish(topic string, payload []byte) error {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	if b.closing {
+		return ErrClosed
+	}
 	return b.srv.Publish(topic, payload, false, 1)
 }
 
 // Close releases the listener and the store of a broker that never ran.
-func (b *Broker) Close() error { return b.srv.Close() }
+func (b *Broker) Close() error { return b.close() }
+
+func (b *Broker) close() error {
+	b.mu.Lock()
+	b.closing = true
+	b.mu.Unlock()
+	return b.srv.Close()
+}
 
 // allowAll lets every client connect, publish and subscribe. (mochi's own
 // allow hook lives in a package that needs a YAML dependency this module

@@ -2,6 +2,7 @@ package broker
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -236,4 +237,44 @@ func TestStoredFeedbackIsDeletedOnItsAck(t *testing.T) {
 		n := inflight()
 		return n == 0, fmt.Sprintf("%d messages in flight", n)
 	})
+}
+
+// Feedback published while the broker closes (the pipeline's last answers,
+// on the same context) for a gateway away with a persistent session: before,
+// mochi wrote it to the store already closed and the process panicked at
+// shutdown; now the publishes after the close starts get ErrClosed.
+func TestPublishWhileClosing(t *testing.T) {
+	b, stop := start(t, t.TempDir())
+	gw := connect(t, b.URL(), "gw", false, nil)
+	if tok := gw.Subscribe("timeclock/v1/b/s/gw/feedback", 1, nil); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
+		t.Fatal(tok.Error())
+	}
+	gw.Disconnect(10)
+	var closed atomic.Bool
+	published := make(chan int)
+	go func() {
+		n := 0
+		for !closed.Load() {
+			if err := b.Publish("timeclock/v1/b/s/gw/feedback", []byte(`{"id":"gw:1:000001"}`)); err != nil {
+				if !errors.Is(err, ErrClosed) {
+					t.Errorf("publish: %v", err)
+				}
+				break
+			}
+			n++
+		}
+		for i := 0; i < 100; i++ { // after the close: each refused, none written
+			if err := b.Publish("timeclock/v1/b/s/gw/feedback", nil); !errors.Is(err, ErrClosed) {
+				t.Errorf("publish after the close: %v", err)
+				break
+			}
+		}
+		published <- n
+	}()
+	time.Sleep(50 * time.Millisecond)
+	stop()
+	closed.Store(true)
+	if n := <-published; n == 0 {
+		t.Fatal("nothing published before the close")
+	}
 }
