@@ -2,6 +2,7 @@ package spool
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 
 	bolt "go.etcd.io/bbolt"
@@ -11,9 +12,35 @@ import (
 
 // Scan returns up to limit taps in id order, starting after the given id (the
 // zero ID starts at the oldest). A publisher pages through a backlog with it
-// without holding the backlog in memory.
+// without holding the backlog in memory. A record that cannot be read is set
+// aside (moved to the damaged bucket, told through OnDamaged, counted by
+// Damaged) and the scan goes on past it: one bad record must not hold back
+// every tap after it.
 func (s *Spool) Scan(after tapid.ID, limit int) ([]Tap, error) {
+	for {
+		out, bad, err := s.scan(after, limit)
+		if err != nil || bad == nil {
+			return out, err
+		}
+		if err := s.submit(context.Background(), &request{aside: [][]byte{bad.key}}); err != nil {
+			return nil, err
+		}
+		s.damaged.Add(1)
+		if s.onDamaged != nil {
+			s.onDamaged(bad.key, bad.err)
+		}
+	}
+}
+
+// badRecord is a record scan could not read.
+type badRecord struct {
+	key []byte
+	err error
+}
+
+func (s *Spool) scan(after tapid.ID, limit int) ([]Tap, *badRecord, error) {
 	var out []Tap
+	var bad *badRecord
 	err := s.db.View(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bucketTaps).Cursor()
 		var k, v []byte
@@ -29,13 +56,14 @@ func (s *Spool) Scan(after tapid.ID, limit int) ([]Tap, error) {
 		for ; k != nil && len(out) < limit; k, v = c.Next() {
 			t, err := s.read(k, v)
 			if err != nil {
-				return err
+				bad = &badRecord{bytes.Clone(k), err}
+				return nil
 			}
 			out = append(out, t)
 		}
 		return nil
 	})
-	return out, err
+	return out, bad, err
 }
 
 func (s *Spool) read(k, v []byte) (Tap, error) {
@@ -75,7 +103,7 @@ func (s *Spool) RewriteUnsynced(fix func(t *Tap) bool) (int, error) {
 			}
 			t, err := s.read(k, v)
 			if err != nil {
-				return err
+				continue // Scan sets it aside when the publisher reaches it
 			}
 			id, dir := t.ID, t.Dir
 			if !fix(&t) {

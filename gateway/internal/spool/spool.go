@@ -10,6 +10,7 @@
 package spool
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -31,10 +32,13 @@ var (
 	// synchronised (keys only), so correcting them does not read the
 	// whole backlog.
 	bucketUnsynced = []byte("unsynced")
-	keyBoot        = []byte("boot")
-	keySeq         = []byte("seq")
-	keyGateway     = []byte("gateway")
-	keyDepth       = []byte("depth")
+	// bucketDamaged keeps the records Scan could not read (a flipped bit
+	// on an SD card), set aside so that the taps after them are sent.
+	bucketDamaged = []byte("damaged")
+	keyBoot       = []byte("boot")
+	keySeq        = []byte("seq")
+	keyGateway    = []byte("gateway")
+	keyDepth      = []byte("depth")
 )
 
 // Spool is an open spool file. Its methods are safe for concurrent use.
@@ -51,6 +55,8 @@ type Spool struct {
 	seq        uint64 // last sequence given in this boot; guarded by the committer role
 	released   int64  // taps removed since the map's pages were last released; committer role
 	commits    atomic.Uint64
+	damaged    atomic.Uint64
+	onDamaged  func(key []byte, err error)
 }
 
 // releaseEvery is how many removed taps go between two releases of the
@@ -59,11 +65,12 @@ const releaseEvery = 1024
 
 // request is one caller's share of a group commit.
 type request struct {
-	add  []Tap
-	del  []tapid.ID
-	ids  []tapid.ID
-	err  error
-	done chan struct{}
+	add   []Tap
+	del   []tapid.ID
+	aside [][]byte // keys of damaged records to move to bucketDamaged
+	ids   []tapid.ID
+	err   error
+	done  chan struct{}
 }
 
 // Open opens or creates the spool at path for gateway and starts a new boot:
@@ -156,6 +163,15 @@ func FirstBoot(n uint32) Option {
 		}
 	}
 }
+
+// OnDamaged sets what is told of each record Scan sets aside (the gateway
+// logs it).
+func OnDamaged(fn func(key []byte, err error)) Option {
+	return func(s *Spool) { s.onDamaged = fn }
+}
+
+// Damaged returns the number of records set aside as damaged in this run.
+func (s *Spool) Damaged() uint64 { return s.damaged.Load() }
 
 // Boot returns the boot number of this run.
 func (s *Spool) Boot() uint32 { return s.boot }
@@ -278,6 +294,26 @@ func (s *Spool) write(group []*request) error {
 				k := key(id)
 				if taps.Get(k) == nil {
 					continue
+				}
+				if err := taps.Delete(k); err != nil {
+					return err
+				}
+				if err := unsynced.Delete(k); err != nil {
+					return err
+				}
+				removed++
+			}
+			for _, k := range r.aside {
+				v := taps.Get(k)
+				if v == nil {
+					continue
+				}
+				damaged, err := tx.CreateBucketIfNotExists(bucketDamaged)
+				if err != nil {
+					return err
+				}
+				if err := damaged.Put(k, bytes.Clone(v)); err != nil {
+					return err
 				}
 				if err := taps.Delete(k); err != nil {
 					return err

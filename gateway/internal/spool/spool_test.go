@@ -1,13 +1,17 @@
 package spool
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"slices"
 	"sync"
 	"testing"
 	"time"
+
+	bolt "go.etcd.io/bbolt"
 
 	"timeclock/gateway/internal/tapid"
 )
@@ -404,5 +408,47 @@ func TestFailedAppendDoesNotFailItsGroup(t *testing.T) {
 	want := []string{got[1].String(), tapid.ID{Gateway: got[1].Gateway, Boot: got[1].Boot, Seq: got[1].Seq + 1}.String()}
 	if left := ids(t, s); !slices.Equal(left, want) || s.Depth() != 2 {
 		t.Fatalf("left %v (depth %d), want %v", left, s.Depth(), want)
+	}
+}
+
+// A record that cannot be read (a flipped bit on the SD card) is set aside
+// and the taps after it are still scanned, also after a restart; before, the
+// scan stopped at it with an error, the publisher stopped the gateway, and
+// every restart stopped there again.
+func TestDamagedRecordIsSetAside(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "spool.db")
+	var told []string
+	s, err := Open(path, "gw-e01-a", time.Second, OnDamaged(func(k []byte, err error) { told = append(told, fmt.Sprintf("%x: %v", k, err)) }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var in []Tap
+	for i := range 5 {
+		in = append(in, tap("em4100:67003b51c6", i))
+	}
+	got, err := s.Append(context.Background(), in...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketTaps).Put(key(got[2]), []byte{0xff, 0x01}) }); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{got[0].String(), got[1].String(), got[3].String(), got[4].String()}
+	if left := ids(t, s); !slices.Equal(left, want) || s.Depth() != 4 || s.Damaged() != 1 || len(told) != 1 {
+		t.Fatalf("scanned %v (depth %d, %d damaged, told %v), want %v", left, s.Depth(), s.Damaged(), told, want)
+	}
+	if err := s.db.View(func(tx *bolt.Tx) error {
+		if v := tx.Bucket(bucketDamaged).Get(key(got[2])); !bytes.Equal(v, []byte{0xff, 0x01}) {
+			return fmt.Errorf("damaged bucket holds %x", v)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	s = open(t, path)
+	defer s.Close()
+	if left := ids(t, s); !slices.Equal(left, want) || s.Depth() != 4 {
+		t.Fatalf("after a restart: %v, depth %d", left, s.Depth())
 	}
 }
