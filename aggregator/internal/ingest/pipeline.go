@@ -9,8 +9,9 @@
 // The work is a pipeline of three stages, so that the fsync of one commit
 // overlaps the work around the next:
 //
-//   - prepare (Deliver, on the MQTT client's reader, or on each client's reader in the embedded broker): topics parsed,
-//     payloads decoded and checked;
+//   - prepare (Deliver, on the MQTT client's reader, or on each client's
+//     reader in the embedded broker): topics parsed, payloads decoded and
+//     checked;
 //   - commit (Run, the single writer): every message that arrived during the
 //     previous commit goes into the next one (group commit: one fsync for
 //     all of them), the new taps are applied to the engine under one lock,

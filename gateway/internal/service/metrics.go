@@ -49,6 +49,8 @@ func (m *metrics) declared(s *Service) []promdecl.Metric {
 		{Name: "spool_depth", Help: "Taps in the spool not yet acknowledged by the aggregator.",
 			Gauge: func() float64 { return float64(s.sp.Depth()) }},
 		{Name: "spool_commits_total", Help: "Fsynced spool commits.", Counter: func() float64 { return float64(s.sp.Commits()) }},
+		{Name: "spool_damaged_total", Help: "Spool records that could not be read, set aside in its damaged bucket.",
+			Counter: func() float64 { return float64(s.sp.Damaged()) }},
 		{Name: "published_total", Help: "Taps published for the first time.", Counter: load(&st.Published)},
 		{Name: "republished_total", Help: "Taps published again (timeout or reconnect).", Counter: load(&st.Republished)},
 		{Name: "acked_total", Help: "Taps acknowledged by the aggregator.", Counter: load(&st.Acked)},

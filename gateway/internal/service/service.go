@@ -95,7 +95,8 @@ func New(cfg *config.Config, parts Parts, log *slog.Logger) (*Service, error) {
 	}
 	sp, err := spool.Open(filepath.Join(cfg.SpoolDir, "spool.db"), cfg.Gateway, 10*time.Second,
 		spool.FirstBoot(firstBoot(src)), spool.OnDamaged(func(key []byte, err error) {
-			log.Error("spool record damaged: set aside in the spool's damaged bucket, the taps after it go on", "key", fmt.Sprintf("%x", key), "err", err)
+			log.Error("spool record damaged: set aside in the spool's damaged bucket, the taps after it go on",
+				"key", fmt.Sprintf("%x", key), "err", err)
 		}))
 	if err != nil {
 		return nil, err

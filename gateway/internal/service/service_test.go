@@ -257,8 +257,8 @@ func TestMetricsExposesEveryDeclared(t *testing.T) {
 		}
 	}
 	decls := r.s.m.declared(r.s)
-	if len(decls) != 13 {
-		t.Errorf("%d series declared, want 13", len(decls))
+	if len(decls) != 14 {
+		t.Errorf("%d series declared, want 14", len(decls))
 	}
 	for _, d := range decls {
 		if want := "# HELP timeclock_gateway_" + d.Name + " " + d.Help + "\n"; !bytes.Contains(body, []byte(want)) {
@@ -266,7 +266,7 @@ func TestMetricsExposesEveryDeclared(t *testing.T) {
 		}
 	}
 	for _, want := range []string{"timeclock_gateway_taps_accepted_total 1", "timeclock_gateway_clock_synced 1",
-		"timeclock_gateway_connected 1", `timeclock_gateway_accept_seconds_bucket{le="1"} 1`} {
+		"timeclock_gateway_connected 1", "timeclock_gateway_spool_damaged_total 0", `timeclock_gateway_accept_seconds_bucket{le="1"} 1`} {
 		if !bytes.Contains(body, []byte(want)) {
 			t.Errorf("/metrics lacks %q", want)
 		}
