@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -93,8 +94,10 @@ func New(cfg *config.Config, parts Parts, log *slog.Logger) (*Service, error) {
 			return nil, err
 		}
 	}
+	mode := map[string]clocktrust.Mode{"kernel": clocktrust.ModeKernel, "assume": clocktrust.ModeAssume,
+		"untrusted": clocktrust.ModeUntrusted}[cfg.ClockSync]
 	sp, err := spool.Open(filepath.Join(cfg.SpoolDir, "spool.db"), cfg.Gateway, 10*time.Second,
-		spool.FirstBoot(firstBoot(src)), spool.OnDamaged(func(key []byte, err error) {
+		spool.FirstBoot(firstBoot(src, mode)), spool.OnDamaged(func(key []byte, err error) {
 			log.Error("spool record damaged: set aside in the spool's damaged bucket, the taps after it go on",
 				"key", fmt.Sprintf("%x", key), "err", err)
 		}))
@@ -113,8 +116,6 @@ func New(cfg *config.Config, parts Parts, log *slog.Logger) (*Service, error) {
 		s.dirs[r.Name] = r.Dir
 		s.gs.readers[r.Name] = "starting"
 	}
-	mode := map[string]clocktrust.Mode{"kernel": clocktrust.ModeKernel, "assume": clocktrust.ModeAssume,
-		"untrusted": clocktrust.ModeUntrusted}[cfg.ClockSync]
 	s.trust = clocktrust.New(src, mode, time.Second, log)
 	s.mux = feedback.NewMux(log, feedback.RealClock{}, cfg.FeedbackHold, parts.Outputs...)
 	s.sender = parts.Sender
@@ -201,14 +202,28 @@ func (s *Service) Run(ctx context.Context) error {
 	return err
 }
 
-// firstBoot is the boot number a new spool file starts at: the wall clock in
-// Unix seconds when it looks set (after 2020), so ids of a wiped spool never
-// repeat those of the old one — a gateway restarts less often than once a
-// second. A Pi without a real-time clock and without fake-hwclock starts at 1.
-func firstBoot(src clocktrust.Source) uint32 {
+// firstBoot is the boot number a new spool file starts at, so that the ids
+// of a wiped or replaced spool never repeat those of the old one (the
+// aggregator would take a repeated id for a duplicate and drop the tap):
+//   - with the clock synchronised (as -clock-sync judges it), the wall clock in Unix seconds (a gateway
+//     restarts less often than once a second), below 2^31 until 2038;
+//   - without it, a random number from 2^31 up, so it never meets a
+//     synchronised seed. A clock that only looks set cannot be trusted here:
+//     fake-hwclock restores the same saved time every time the same card
+//     image boots, and a Pi without it starts in 1970. Two random seeds meet
+//     with odds of about one in two billion per wipe.
+//
+// Both leave 2^20 restarts before the counter runs out.
+func firstBoot(src clocktrust.Source, mode clocktrust.Mode) uint32 {
 	wall, _ := src.Now()
-	if sec := wall.Unix(); sec > 1_577_836_800 && sec < 1<<32 {
-		return uint32(sec)
+	synced := mode == clocktrust.ModeAssume
+	if mode == clocktrust.ModeKernel {
+		synced, _ = src.Synced() // an error counts as not synchronised
 	}
-	return 1
+	if synced {
+		if sec := wall.Unix(); sec > 1_577_836_800 && sec < 1<<31 {
+			return uint32(sec)
+		}
+	}
+	return 1<<31 + rand.Uint32N(1<<31-1<<20)
 }
