@@ -24,7 +24,11 @@ func (s *Service) accept(r Read) {
 	if dir == "" {
 		dir = string(punch.DirTap)
 	}
-	st := s.trust.Stamp()
+	s.record(r, dir, s.trust.Stamp())
+}
+
+// record spools the read r stamped st and tells the person.
+func (s *Service) record(r Read, dir string, st clocktrust.Stamp) {
 	tap := spool.Tap{Reader: r.Reader, Card: r.Card, Dir: dir, Time: st.Wall, Synced: st.Synced, Mono: st.Boot,
 		OSBoot: st.OSBoot}
 	// Not the service's context: a tap half-way to disk when the gateway
@@ -38,6 +42,14 @@ func (s *Service) accept(r Read) {
 		return
 	}
 	id := ids[0]
+	if !st.Synced {
+		// A sync that came between the stamp and the commit corrected the
+		// spool without this tap, and the clock will not become synchronised
+		// again to correct it later: ask for another pass.
+		if now := s.trust.Stamp(); now.Synced {
+			s.onSync(now)
+		}
+	}
 	// The record of what was accepted, written before the person is told:
 	// the feedback outputs may drop events when they fall behind, this may not.
 	s.log.Info("tap recorded", "id", id.String(), "reader", r.Reader, "dir", dir, "synced", st.Synced)

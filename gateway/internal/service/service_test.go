@@ -325,3 +325,34 @@ func TestFirstBootTrustsOnlyASyncedClock(t *testing.T) {
 		seen[got] = true
 	}
 }
+
+// A sync that lands between a tap's stamp and its commit (its correction
+// pass runs over a spool without the tap) still gets the tap corrected.
+func TestSyncBetweenStampAndCommitCorrects(t *testing.T) {
+	r := newRig(t, "-clock-sync", "kernel", "-unsynced-hold", "1h")
+	defer r.stop()
+	st := r.s.trust.Stamp()
+	if st.Synced {
+		t.Fatal("clock synchronised before the tap")
+	}
+	r.clock.mu.Lock()
+	r.clock.boot += 5 * time.Second
+	r.clock.wall = r.clock.wall.Add(5*time.Second + 3*time.Hour)
+	r.clock.synced = true
+	want := r.clock.wall.Add(-5 * time.Second)
+	r.clock.mu.Unlock()
+	r.s.trust.Stamp() // the clock watcher sees the sync: a pass over an empty spool
+	for len(r.s.syncs) > 0 {
+		time.Sleep(time.Millisecond)
+	}
+	time.Sleep(100 * time.Millisecond)
+	r.s.record(Read{Reader: "entrance", Card: "felica:0000000000000001"}, "in", st)
+	select {
+	case tp := <-r.wire.sent:
+		if !tp.Synced || !tp.Time.Equal(want) {
+			t.Errorf("published %s at %v synced=%v, want %v synced", tp.ID, tp.Time, tp.Synced, want)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the tap stayed unsynced, held from publishing")
+	}
+}
