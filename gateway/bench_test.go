@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"timeclock/gateway/internal/acktest"
 	"timeclock/gateway/internal/spool"
 	"timeclock/internal/mosquittotest"
 	"timeclock/internal/punch"
@@ -26,7 +25,7 @@ func BenchmarkBacklog100k(b *testing.B) {
 	const backlog = 100_000
 	for range b.N {
 		broker := mosquittotest.Start(b)
-		acker := acktest.Start(b, broker.URL(), e2eBoard)
+		acker := startAcker(b, broker.URL(), e2eBoard)
 		acker.Pause(true)
 		dir := b.TempDir()
 		spoolDir := filepath.Join(dir, "spool")

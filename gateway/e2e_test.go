@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"timeclock/gateway/internal/acktest"
 	"timeclock/internal/daemontest"
 	"timeclock/internal/mosquittotest"
 	"timeclock/internal/punch"
@@ -35,7 +34,7 @@ func gatewayArgs(broker, gw, spoolDir, fifoPath string, extra ...string) []strin
 // real broker, with a fake aggregator answering behind it.
 type e2eRun struct {
 	broker *mosquittotest.Broker
-	acker  *acktest.Acker
+	acker  *Acker
 	in     *fifo
 	g      *gwProc
 }
@@ -45,7 +44,7 @@ type e2eRun struct {
 func startE2E(t *testing.T, gw string, paused bool, extra ...string) *e2eRun {
 	t.Helper()
 	r := &e2eRun{broker: mosquittotest.Start(t), in: newFIFO(t)}
-	r.acker = acktest.Start(t, r.broker.URL(), e2eBoard)
+	r.acker = startAcker(t, r.broker.URL(), e2eBoard)
 	r.acker.Pause(paused)
 	dir := t.TempDir()
 	r.g = startGateway(t, filepath.Join(dir, "gateway.log"),
@@ -147,7 +146,7 @@ func TestStatusAndLastWill(t *testing.T) {
 
 // checkDelivered checks that the aggregator got every accepted tap, valid,
 // first copies in order.
-func checkDelivered(t testing.TB, acker *acktest.Acker, accepted []string) {
+func checkDelivered(t testing.TB, acker *Acker, accepted []string) {
 	t.Helper()
 	if bad := acker.Bad(); len(bad) > 0 {
 		t.Fatalf("%d taps broke the contract, first: %v", len(bad), bad[0])

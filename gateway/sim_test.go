@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"timeclock/gateway/internal/acktest"
 	"timeclock/internal/mosquittotest"
 	"timeclock/internal/punch"
 )
@@ -93,7 +92,7 @@ func (s *sim) do(t *testing.T, command string) {
 // status reports the readers' health.
 func TestReadersThroughFirmwareSim(t *testing.T) {
 	broker := mosquittotest.Start(t)
-	acker := acktest.Start(t, broker.URL(), e2eBoard)
+	acker := startAcker(t, broker.URL(), e2eBoard)
 	dir := t.TempDir()
 	s := startSim(t, dir, "name=entrance kind=rcs620s link="+filepath.Join(dir, "entrance"),
 		"name=exit kind=em4100 link="+filepath.Join(dir, "exit"))

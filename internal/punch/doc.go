@@ -12,5 +12,5 @@
 // implement json.Marshaler and json.Unmarshaler through the same codec.
 //
 // The package never reads the clock and does no I/O: the caller passes "now"
-// where a check needs it. Package punchtest holds golden samples for tests.
+// where a check needs it. The golden samples of its tests are in testdata/golden.
 package punch

@@ -9,7 +9,6 @@ import (
 
 	"timeclock/internal/civil"
 	"timeclock/internal/punch"
-	"timeclock/internal/punch/punchtest"
 )
 
 // refEvent is what encoding/json makes of an event, the reference the
@@ -49,11 +48,11 @@ func strictUnmarshal(data []byte, v any) error {
 	return nil
 }
 
-func addSeeds(f *testing.F, set punchtest.Set) {
-	for _, s := range punchtest.Valid(set) {
+func addSeeds(f *testing.F, set goldenSet) {
+	for _, s := range validSamples(set) {
 		f.Add(s.Data)
 	}
-	for _, s := range punchtest.Invalid(set) {
+	for _, s := range invalidSamples(set) {
 		f.Add(s.Data)
 	}
 }
@@ -92,7 +91,7 @@ func checkSyntax(t *testing.T, data []byte, err error) {
 }
 
 func FuzzDecode(f *testing.F) {
-	addSeeds(f, punchtest.Events)
+	addSeeds(f, setEvents)
 	f.Add([]byte(`{"v":1,"type":"tap","id":"g:1:1","board":"b","school":"s","gateway":"g","reader":"r","card":"em4100:0102030405","dir":"in","ts":"2026-06-01T07:40:00.123456789Z","clock":"unsynced"}`))
 	f.Add([]byte(` {"clock":"synced","ts":"2026-06-01T07:40:00-03:30","dir":"out","card":"mifare:01020304","reader":"r","gateway":"g","school":"s","board":"b","id":"g:0:0","type":"tap","v":1} `))
 	f.Add([]byte(`{"v":1,"type":"adjustment","id":"adj-1","staff":"T1","date":"2026-06-02","kind":"self_study","minutes":5,"author":"\u0041","reason":"\ud83d\ude00 \ud800 \/","created":"2026-06-03T09:00:00+09:00"}`))
@@ -170,7 +169,7 @@ func compareRef(t *testing.T, data []byte, e punch.Event, ref refEvent) {
 }
 
 func FuzzDecodeStatus(f *testing.F) {
-	addSeeds(f, punchtest.Statuses)
+	addSeeds(f, setStatuses)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		s, err := punch.DecodeStatus(data, time.Time{})
 		checkSyntax(t, data, err)
@@ -203,7 +202,7 @@ func FuzzDecodeStatus(f *testing.F) {
 }
 
 func FuzzDecodeFeedback(f *testing.F) {
-	addSeeds(f, punchtest.Feedback)
+	addSeeds(f, setFeedback)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		fb, err := punch.DecodeFeedback(data)
 		checkSyntax(t, data, err)

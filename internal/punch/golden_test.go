@@ -11,18 +11,17 @@ import (
 	"time"
 
 	"timeclock/internal/punch"
-	"timeclock/internal/punch/punchtest"
 )
 
 var update = flag.Bool("update", false, "rewrite the *.err files of the invalid samples")
 
 // decodeSet decodes data as a message of set and encodes it again.
-func decodeSet(set punchtest.Set, data []byte, now time.Time) ([]byte, error) {
+func decodeSet(set goldenSet, data []byte, now time.Time) ([]byte, error) {
 	switch set {
-	case punchtest.Events:
+	case setEvents:
 		e, err := punch.Decode(data, now)
 		return e.AppendJSON(nil), err
-	case punchtest.Statuses:
+	case setStatuses:
 		s, err := punch.DecodeStatus(data, now)
 		return s.AppendJSON(nil), err
 	default:
@@ -31,18 +30,18 @@ func decodeSet(set punchtest.Set, data []byte, now time.Time) ([]byte, error) {
 	}
 }
 
-var sets = []punchtest.Set{punchtest.Events, punchtest.Statuses, punchtest.Feedback}
+var sets = []goldenSet{setEvents, setStatuses, setFeedback}
 
 // TestGoldenValid decodes every valid sample and checks that encoding it
 // gives back the same bytes: the samples are canonical.
 func TestGoldenValid(t *testing.T) {
 	for _, set := range sets {
-		samples := punchtest.Valid(set)
+		samples := validSamples(set)
 		if len(samples) == 0 {
 			t.Fatalf("no valid samples of %s", set)
 		}
 		for _, s := range samples {
-			out, err := decodeSet(set, s.Data, punchtest.Now)
+			out, err := decodeSet(set, s.Data, goldenNow)
 			if err != nil {
 				t.Errorf("%s: %v", s.Name, err)
 				continue
@@ -64,18 +63,18 @@ func TestGoldenInvalid(t *testing.T) {
 		"future": punch.ErrFuture,
 	}
 	for _, set := range sets {
-		samples := punchtest.Invalid(set)
+		samples := invalidSamples(set)
 		if len(samples) == 0 {
 			t.Fatalf("no invalid samples of %s", set)
 		}
 		for _, s := range samples {
-			_, err := decodeSet(set, s.Data, punchtest.Now)
+			_, err := decodeSet(set, s.Data, goldenNow)
 			if err == nil {
 				t.Errorf("%s: accepted", s.Name)
 				continue
 			}
 			if *update {
-				name := filepath.Join("punchtest", "testdata", strings.TrimSuffix(s.Name, ".json")+".err")
+				name := filepath.Join("testdata", "golden", strings.TrimSuffix(s.Name, ".json")+".err")
 				if err := os.WriteFile(name, []byte(err.Error()+"\n"), 0o644); err != nil {
 					t.Fatal(err)
 				}
@@ -101,7 +100,7 @@ func TestGoldenInvalid(t *testing.T) {
 func TestGoldenFutureNeedsNow(t *testing.T) {
 	n := 0
 	for _, set := range sets {
-		for _, s := range punchtest.Invalid(set) {
+		for _, s := range invalidSamples(set) {
 			if !strings.HasPrefix(filepath.Base(s.Name), "future-") {
 				continue
 			}
@@ -116,9 +115,9 @@ func TestGoldenFutureNeedsNow(t *testing.T) {
 	}
 }
 
-func TestPunchtestHelpers(t *testing.T) {
-	events := punchtest.DecodedEvents()
-	taps, adjs := punchtest.Taps(), punchtest.Adjustments()
+func TestGoldenHelpers(t *testing.T) {
+	events := decodedSamples()
+	taps, adjs := goldenTaps(), goldenAdjustments()
 	if len(taps) == 0 || len(adjs) == 0 || len(taps)+len(adjs) != len(events) {
 		t.Fatalf("%d events, %d taps, %d adjustments", len(events), len(taps), len(adjs))
 	}
@@ -145,7 +144,7 @@ func TestPunchtestHelpers(t *testing.T) {
 	if len(techs) != 7 || len(dirs) != 3 || len(clocks) != 2 {
 		t.Errorf("samples cover techs %v, dirs %v, clocks %v", techs, dirs, clocks)
 	}
-	lines := bytes.Count(punchtest.JSONL(), []byte("\n"))
+	lines := bytes.Count(goldenJSONL(), []byte("\n"))
 	if lines != len(events) {
 		t.Errorf("JSONL has %d lines for %d events", lines, len(events))
 	}

@@ -1,10 +1,4 @@
-// Package acktest provides a minimal acknowledging aggregator for the
-// gateway's tests: it subscribes to every punch topic of a board (QoS 1,
-// persistent session), checks each tap against FORMATS.md §2, records the
-// order in which ids first arrive, and answers each with the feedback
-// message of FORMATS.md §1 (result ok), as the real aggregator does once a
-// tap is in its journal.
-package acktest
+package main
 
 import (
 	"context"
@@ -18,7 +12,11 @@ import (
 	"timeclock/internal/punch"
 )
 
-// Acker is the running subscriber.
+// Acker is a minimal acknowledging aggregator for the gateway's tests: it
+// subscribes to every punch topic of a board (QoS 1, persistent session),
+// checks each tap against FORMATS.md §2, records the order in which ids
+// first arrive, and answers each with the feedback message of FORMATS.md §1
+// (result ok), as the real aggregator does once a tap is in its journal.
 type Acker struct {
 	c *mqttclient.Client
 
@@ -32,14 +30,14 @@ type Acker struct {
 	changed chan struct{}
 }
 
-// Start connects an Acker for board to the broker at url and waits until
+// startAcker connects an Acker for board to the broker at url and waits until
 // it is subscribed. It disconnects when the test ends.
-func Start(tb testing.TB, url, board string) *Acker {
+func startAcker(tb testing.TB, url, board string) *Acker {
 	tb.Helper()
 	a := &Acker{count: map[string]int{}, taps: map[string]punch.Tap{}, changed: make(chan struct{}, 1)}
 	up := make(chan struct{}, 1)
 	a.c = mqttclient.New(mqttclient.Options{
-		URL: url, ClientID: "acktest-" + board, MinReconnectDelay: 200 * time.Millisecond,
+		URL: url, ClientID: "acker-" + board, MinReconnectDelay: 200 * time.Millisecond,
 		MaxReconnectDelay: time.Second,
 		Subscriptions:     []mqttwire.Subscription{{Filter: punch.PunchSubscription(board), QoS: 1}},
 		OnConnect: func() {
@@ -58,7 +56,7 @@ func Start(tb testing.TB, url, board string) *Acker {
 	select {
 	case <-up:
 	case <-time.After(30 * time.Second):
-		tb.Fatalf("acktest: not connected and subscribed to %s within 30s", url)
+		tb.Fatalf("acker: not connected and subscribed to %s within 30s", url)
 	}
 	return a
 }
@@ -146,7 +144,7 @@ func (a *Acker) WaitDistinct(ctx context.Context, n int) error {
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("acktest: %d distinct taps arrived, want %d: %w", got, n, ctx.Err())
+			return fmt.Errorf("acker: %d distinct taps arrived, want %d: %w", got, n, ctx.Err())
 		case <-a.changed:
 		case <-time.After(100 * time.Millisecond):
 		}
@@ -172,7 +170,7 @@ func (a *Acker) WaitIDs(ctx context.Context, ids []string) error {
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("acktest: tap %s has not arrived: %w", missing, ctx.Err())
+			return fmt.Errorf("acker: tap %s has not arrived: %w", missing, ctx.Err())
 		case <-a.changed:
 		case <-time.After(100 * time.Millisecond):
 		}

@@ -5,8 +5,8 @@
 // deploy/mosquitto/mqtt-creds.sh; Script runs the scripts of deploy/.
 //
 // Its own tests cover the broker's security (TLS, passwords, the ACL), the
-// InfluxDB 1.8 setup and the Raspberry Pi installer. Other packages can use
-// StartBroker to run their clients against the production broker settings.
+// InfluxDB 1.8 setup and the Raspberry Pi installer. The package is tests
+// only: nothing outside it runs the deployment files.
 package deploytest
 
 import (
