@@ -13,14 +13,14 @@
 //   - EdgeSource: falling edges of both lines, in the order they happened,
 //     with a bounded wait. GPIOSource is the real one (the Linux GPIO
 //     character device through periph's gpioioctl, both lines in one line
-//     request so the kernel keeps their events in order); package
-//     wiegandtest has a fake on periph's gpiotest pins.
+//     request so the kernel keeps their events in order); the tests have a
+//     fake on periph's gpiotest pins (wire_test.go).
 //   - Reader: turns edges into bits, ends a frame after a silence (25 ms by
 //     default), decodes it and hands the card id to a callback. Frames of
 //     the wrong length, with bad parity or hit by noise are dropped, counted
 //     and logged, never emitted.
 //
-// The device side (a reader emulator driving the lines) lives in
-// firmware-sim/internal/wiegandsim and builds its pulses from Encode, so both
-// sides share one definition of the format.
+// The device side (a reader emulator driving the lines, with the faults of
+// real wiring) is in the tests (device_test.go) and builds its pulses from
+// Encode, so both sides share one definition of the format.
 package wiegand

@@ -13,16 +13,15 @@ import (
 	"periph.io/x/conn/v3/gpio"
 
 	"timeclock/internal/reader/wiegand"
-	"timeclock/internal/reader/wiegand/wiegandtest"
 )
 
-// The full emulator (timing, faults) is firmware-sim/internal/wiegandsim,
-// which tests the reader end to end; here a few lines drive the fake wire.
+// The full emulator (timing, faults) is in device_test.go, with the reader's
+// end-to-end test; here a few lines drive the fake wire.
 
 const bitInterval = 2 * time.Millisecond
 
 // pulse drives one pulse on line l of w.
-func pulse(w *wiegandtest.Wire, l wiegand.Line) error {
+func pulse(w *Wire, l wiegand.Line) error {
 	d := w.Driver(l)
 	if err := d.Out(gpio.Low); err != nil {
 		return err
@@ -31,7 +30,7 @@ func pulse(w *wiegandtest.Wire, l wiegand.Line) error {
 }
 
 // send drives the bits b, one every interval.
-func send(w *wiegandtest.Wire, b wiegand.Bits, interval time.Duration) error {
+func send(w *Wire, b wiegand.Bits, interval time.Duration) error {
 	for i := range b.N {
 		if err := pulse(w, wiegand.Line(b.Bit(i))); err != nil {
 			return err
@@ -52,25 +51,25 @@ func TestReader(t *testing.T) {
 	quiet := func() { time.Sleep(50 * time.Millisecond) }
 	tests := []struct {
 		name    string
-		drive   func(w *wiegandtest.Wire) error
+		drive   func(w *Wire) error
 		cards   []string
 		reasons []error
 	}{
-		{"W26", func(w *wiegandtest.Wire) error { return send(w, cardW26.Encode(), bitInterval) },
+		{"W26", func(w *Wire) error { return send(w, cardW26.Encode(), bitInterval) },
 			[]string{idW26}, nil},
-		{"W34", func(w *wiegandtest.Wire) error { return send(w, cardW34.Encode(), bitInterval) },
+		{"W34", func(w *Wire) error { return send(w, cardW34.Encode(), bitInterval) },
 			[]string{idW34}, nil},
-		{"two cards in a row", func(w *wiegandtest.Wire) error {
+		{"two cards in a row", func(w *Wire) error {
 			if err := send(w, cardW26.Encode(), bitInterval); err != nil {
 				return err
 			}
 			time.Sleep(30 * time.Millisecond) // just over the silence
 			return send(w, cardW34.Encode(), bitInterval)
 		}, []string{idW26, idW34}, nil},
-		{"slowest reader: 20 ms gaps", func(w *wiegandtest.Wire) error {
+		{"slowest reader: 20 ms gaps", func(w *Wire) error {
 			return send(w, cardW26.Encode(), 20*time.Millisecond)
 		}, []string{idW26}, nil},
-		{"cut short, then a card", func(w *wiegandtest.Wire) error {
+		{"cut short, then a card", func(w *Wire) error {
 			b := cardW26.Encode()
 			if err := send(w, wiegand.Bits{V: b.V >> 6, N: 20}, bitInterval); err != nil {
 				return err
@@ -78,14 +77,14 @@ func TestReader(t *testing.T) {
 			quiet()
 			return send(w, b, bitInterval)
 		}, []string{idW26}, []error{wiegand.ErrLength}},
-		{"glitch, then a card", func(w *wiegandtest.Wire) error {
+		{"glitch, then a card", func(w *Wire) error {
 			if err := pulse(w, wiegand.D1); err != nil {
 				return err
 			}
 			quiet()
 			return send(w, cardW34.Encode(), bitInterval)
 		}, []string{idW34}, []error{wiegand.ErrLength}},
-		{"both lines at once mid-frame", func(w *wiegandtest.Wire) error {
+		{"both lines at once mid-frame", func(w *Wire) error {
 			b := cardW26.Encode()
 			if err := send(w, wiegand.Bits{V: b.V >> 16, N: 10}, bitInterval); err != nil {
 				return err
@@ -103,19 +102,19 @@ func TestReader(t *testing.T) {
 			quiet()
 			return send(w, b, bitInterval)
 		}, []string{idW26}, []error{wiegand.ErrNoise}},
-		{"bad parity", func(w *wiegandtest.Wire) error {
+		{"bad parity", func(w *Wire) error {
 			b := cardW26.Encode()
 			b.V ^= 1 << 3
 			return send(w, b, bitInterval)
 		}, nil, []error{wiegand.ErrParity}},
-		{"gaps longer than the silence split the frame", func(w *wiegandtest.Wire) error {
+		{"gaps longer than the silence split the frame", func(w *Wire) error {
 			return send(w, wiegand.Bits{V: 0b101, N: 3}, 30*time.Millisecond)
 		}, nil, []error{wiegand.ErrLength, wiegand.ErrLength, wiegand.ErrLength}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
-				w := wiegandtest.NewWire()
+				w := NewWire()
 				h := w.Start(t.Context(), wiegand.Config{Coincidence: 10 * time.Microsecond})
 				if err := tt.drive(w); err != nil {
 					t.Fatal(err)
@@ -140,7 +139,7 @@ func TestReader(t *testing.T) {
 // A frame under way when the context ends is still finished and emitted.
 func TestReaderFinishesFrameOnCancel(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		w := wiegandtest.NewWire()
+		w := NewWire()
 		h := w.Start(t.Context(), wiegand.Config{})
 		b := cardW26.Encode()
 		if err := send(w, wiegand.Bits{V: b.V >> 16, N: 10}, bitInterval); err != nil {
@@ -161,7 +160,7 @@ func TestReaderFinishesFrameOnCancel(t *testing.T) {
 // silences.
 func TestReaderShutdownWithNoisyLines(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		w := wiegandtest.NewWire()
+		w := NewWire()
 		h := w.Start(t.Context(), wiegand.Config{})
 		noise := make(chan error)
 		go func() {
@@ -182,7 +181,7 @@ func TestReaderShutdownWithNoisyLines(t *testing.T) {
 			t.Errorf("Run took %v to return after cancel", took)
 		}
 		w.Close()
-		if err := <-noise; !errors.Is(err, wiegandtest.ErrClosed) {
+		if err := <-noise; !errors.Is(err, ErrClosed) {
 			t.Errorf("driver after Close: %v", err)
 		}
 		h.Check(t, nil, []error{wiegand.ErrUnfinished})
@@ -193,13 +192,13 @@ func TestReaderShutdownWithNoisyLines(t *testing.T) {
 // even one of the right length: it may be the start of a longer one.
 func TestReaderSourceError(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		w := wiegandtest.NewWire()
+		w := NewWire()
 		h := w.Start(t.Context(), wiegand.Config{})
 		if err := send(w, cardW26.Encode(), bitInterval); err != nil {
 			t.Fatal(err)
 		}
 		w.Close()
-		if err := h.Wait(); !errors.Is(err, wiegandtest.ErrClosed) {
+		if err := h.Wait(); !errors.Is(err, ErrClosed) {
 			t.Errorf("Run = %v, want the source's ErrClosed", err)
 		}
 		h.Check(t, nil, []error{wiegand.ErrUnfinished})
@@ -209,7 +208,7 @@ func TestReaderSourceError(t *testing.T) {
 // Stray edges log at debug level, real frames that fail at warn level.
 func TestReaderLogLevels(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		w := wiegandtest.NewWire()
+		w := NewWire()
 		var log recordHandler
 		h := w.Start(t.Context(), wiegand.Config{Logger: slog.New(&log)})
 		if err := pulse(w, wiegand.D0); err != nil {
@@ -253,7 +252,7 @@ func (h *recordHandler) levels() []slog.Level {
 // A reader configured for one format rejects the other.
 func TestReaderFormat(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		w := wiegandtest.NewWire()
+		w := NewWire()
 		h := w.Start(t.Context(), wiegand.Config{Format: wiegand.W26})
 		for _, f := range []wiegand.Frame{cardW34, cardW26} {
 			if err := send(w, f.Encode(), bitInterval); err != nil {

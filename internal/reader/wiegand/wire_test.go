@@ -1,6 +1,8 @@
-// Package wiegandtest provides fake Wiegand data lines on periph's gpiotest
-// pins, so a wiegand.Reader and a reader emulator can talk in one process
-// without hardware.
+package wiegand_test
+
+// Fake Wiegand data lines on periph's gpiotest pins, so a wiegand.Reader and
+// the reader emulator of device_test.go can talk in one process without
+// hardware.
 //
 // A Wire is a pair of gpiotest.Pin with unbuffered EdgesChan. The device side
 // drives it through Driver (a gpio.PinOut: pulling a line from high to low
@@ -13,7 +15,6 @@
 //
 // Wire.Start runs a wiegand.Reader on the Source, as the gateway does, and
 // gathers what it hands out for the test to check.
-package wiegandtest
 
 import (
 	"context"
@@ -32,7 +33,7 @@ import (
 )
 
 // ErrClosed is returned by Source and Driver once the Wire is closed.
-var ErrClosed = errors.New("wiegandtest: wire closed")
+var ErrClosed = errors.New("wire: wire closed")
 
 // Wire is a pair of fake data lines, idle high with pull-ups.
 type Wire struct {
@@ -115,7 +116,7 @@ func (d *Driver) Out(l gpio.Level) error {
 
 // PWM implements gpio.PinOut; a data line has no use for it.
 func (d *Driver) PWM(gpio.Duty, physic.Frequency) error {
-	return errors.New("wiegandtest: PWM not supported on a Wiegand line")
+	return errors.New("wire: PWM not supported on a Wiegand line")
 }
 
 // Source is the host end of a Wire: a wiegand.EdgeSource.
