@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"timeclock/aggregator/internal/journal"
+	"timeclock/internal/punch"
 )
 
 // Bounds of the taps held over their gateways' allowance: a tap held costs
@@ -23,24 +24,26 @@ const (
 // takes the held taps back from there (restoreHeld).
 type holds struct {
 	perGateway int
-	q          map[Topic][]item // Leaf empty
+	q          map[punch.Topic][]item // Kind empty
 	n          atomic.Int64
 }
 
 func newHolds(lim Limits) holds {
-	return holds{perGateway: min(max(lim.Burst, 100), holdPerGateway), q: map[Topic][]item{}}
+	return holds{perGateway: min(max(lim.Burst, 100), holdPerGateway), q: map[punch.Topic][]item{}}
 }
 
-func gatewayKey(t Topic) Topic { return Topic{Board: t.Board, School: t.School, Gateway: t.Gateway} }
+func gatewayKey(t punch.Topic) punch.Topic {
+	return punch.Topic{Board: t.Board, School: t.School, Gateway: t.Gateway}
+}
 
 func (h *holds) empty() bool { return h.n.Load() == 0 }
 
 // has reports whether t's gateway has taps held: its newer taps queue
 // behind them, so that the gateway's taps are journaled in order.
-func (h *holds) has(t Topic) bool { return len(h.q[gatewayKey(t)]) > 0 }
+func (h *holds) has(t punch.Topic) bool { return len(h.q[gatewayKey(t)]) > 0 }
 
 // room reports whether a tap of t's gateway may be held.
-func (h *holds) room(t Topic) bool {
+func (h *holds) room(t punch.Topic) bool {
 	return h.n.Load() < holdTotal && len(h.q[gatewayKey(t)]) < h.perGateway
 }
 
@@ -93,13 +96,13 @@ const (
 // or deferred to the gateway's resend.
 func (p *Pipeline) admit(w *journal.Writer, it *item, now time.Time) (int, error) {
 	t := it.t
-	punch := t.Leaf == "punch"
-	ok, warn := p.gw.admit(t, now, punch && p.hold.has(t))
+	isPunch := t.Kind == punch.TopicPunch
+	ok, warn := p.gw.admit(t, now, isPunch && p.hold.has(t))
 	if ok {
 		return admitOK, nil
 	}
-	p.m.Deferred.WithLabelValues(t.Leaf).Inc()
-	if punch && p.gw.lim.Rate > 0 && p.hold.room(t) {
+	p.m.Deferred.WithLabelValues(string(t.Kind)).Inc()
+	if isPunch && p.gw.lim.Rate > 0 && p.hold.room(t) {
 		key, err := w.Hold(encodeHeld(&it.msg))
 		if err != nil {
 			return 0, err
@@ -115,7 +118,7 @@ func (p *Pipeline) admit(w *journal.Writer, it *item, now time.Time) (int, error
 	}
 	if warn {
 		p.log.Warn("gateway over its rate: messages deferred (the gateway sends taps again)",
-			"board", t.Board, "school", t.School, "gateway", t.Gateway, "leaf", t.Leaf,
+			"board", t.Board, "school", t.School, "gateway", t.Gateway, "leaf", string(t.Kind),
 			"rate", p.gw.lim.Rate, "burst", p.gw.lim.Burst)
 	}
 	return admitDeferred, nil

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"sync"
 	"time"
+
+	"timeclock/internal/punch"
 )
 
 // MaxPayload bounds an MQTT message the pipeline reads: a tap is about 300
@@ -103,17 +105,17 @@ type gwState struct {
 type gateways struct {
 	lim       Limits
 	mu        sync.Mutex
-	m         map[Topic]*gwState // Leaf is empty
+	m         map[punch.Topic]*gwState // Kind is empty
 	lastSweep time.Time
 }
 
 func newGateways(lim Limits) *gateways {
-	return &gateways{lim: lim, m: map[Topic]*gwState{}}
+	return &gateways{lim: lim, m: map[punch.Topic]*gwState{}}
 }
 
 // state returns the entry of t's gateway, making room if needed. g.mu is held.
-func (g *gateways) state(t Topic, now time.Time) *gwState {
-	k := Topic{Board: t.Board, School: t.School, Gateway: t.Gateway}
+func (g *gateways) state(t punch.Topic, now time.Time) *gwState {
+	k := punch.Topic{Board: t.Board, School: t.School, Gateway: t.Gateway}
 	if s, ok := g.m[k]; ok {
 		return s
 	}
@@ -126,7 +128,7 @@ func (g *gateways) state(t Topic, now time.Time) *gwState {
 		}
 	}
 	if len(g.m) >= maxGateways {
-		k = Topic{Gateway: Overflow}
+		k = punch.Topic{Gateway: Overflow}
 		if s, ok := g.m[k]; ok {
 			return s
 		}
@@ -144,7 +146,7 @@ func (s *gwState) idle(now time.Time, lim Limits) bool {
 // deferred — over the allowance, or queued behind held taps of its gateway
 // (queued) —; warn is true when the deferral should be logged (the first of
 // a minute for the gateway).
-func (g *gateways) admit(t Topic, now time.Time, queued bool) (ok, warn bool) {
+func (g *gateways) admit(t punch.Topic, now time.Time, queued bool) (ok, warn bool) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	s := g.state(t, now)
@@ -152,7 +154,7 @@ func (g *gateways) admit(t Topic, now time.Time, queued bool) (ok, warn bool) {
 	s.stats.LastSeen = now
 	switch {
 	case queued:
-	case t.Leaf == "status":
+	case t.Kind == punch.TopicStatus:
 		ok = s.status.take(now, statusRate, statusBurst)
 	case g.lim.Rate > 0:
 		ok = s.punch.take(now, g.lim.Rate, g.lim.Burst)
@@ -173,7 +175,7 @@ func (g *gateways) admit(t Topic, now time.Time, queued bool) (ok, warn bool) {
 
 // take spends one of t's gateway's punch allowance for a held tap (counted
 // when it came).
-func (g *gateways) take(t Topic, now time.Time) bool {
+func (g *gateways) take(t punch.Topic, now time.Time) bool {
 	if g.lim.Rate <= 0 {
 		return true
 	}
@@ -183,10 +185,10 @@ func (g *gateways) take(t Topic, now time.Time) bool {
 }
 
 // rejected counts a rejected message of t's gateway, if admit counted it.
-func (g *gateways) rejected(t Topic) {
+func (g *gateways) rejected(t punch.Topic) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if s, ok := g.m[Topic{Board: t.Board, School: t.School, Gateway: t.Gateway}]; ok {
+	if s, ok := g.m[punch.Topic{Board: t.Board, School: t.School, Gateway: t.Gateway}]; ok {
 		s.stats.Rejected++
 	}
 }

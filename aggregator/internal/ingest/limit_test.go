@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"testing"
 	"time"
+
+	"timeclock/internal/punch"
 )
 
 func TestBucket(t *testing.T) {
@@ -44,8 +46,8 @@ func TestBucket(t *testing.T) {
 func TestGatewaysBounded(t *testing.T) {
 	t0 := time.Date(2026, 6, 15, 7, 0, 0, 0, time.UTC)
 	g := newGateways(Limits{Rate: 1, Burst: 2})
-	topic := func(i int) Topic {
-		return Topic{Board: "b", School: "s", Gateway: fmt.Sprintf("gw-%d", i), Leaf: "punch"}
+	topic := func(i int) punch.Topic {
+		return punch.Topic{Board: "b", School: "s", Gateway: fmt.Sprintf("gw-%d", i), Kind: punch.TopicPunch}
 	}
 	for i := range maxGateways {
 		g.admit(topic(i), t0, false)
@@ -54,12 +56,12 @@ func TestGatewaysBounded(t *testing.T) {
 	if n := len(g.m); n != maxGateways+1 {
 		t.Fatalf("%d entries, want %d", n, maxGateways+1)
 	}
-	if _, ok := g.m[Topic{Gateway: Overflow}]; !ok {
+	if _, ok := g.m[punch.Topic{Gateway: Overflow}]; !ok {
 		t.Fatal("no overflow entry")
 	}
 	// Two seconds on, every bucket is full again: the idle make room.
 	g.admit(topic(maxGateways+1), t0.Add(2*time.Second), false)
-	if _, ok := g.m[Topic{Board: "b", School: "s", Gateway: fmt.Sprintf("gw-%d", maxGateways+1)}]; !ok {
+	if _, ok := g.m[punch.Topic{Board: "b", School: "s", Gateway: fmt.Sprintf("gw-%d", maxGateways+1)}]; !ok {
 		t.Errorf("no entry of its own for a new gateway once others were idle (%d entries)", len(g.m))
 	}
 	if n := len(g.m); n > 3 {

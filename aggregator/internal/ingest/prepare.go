@@ -19,7 +19,7 @@ const (
 // item is a message on its way through the pipeline.
 type item struct {
 	msg    Message
-	t      Topic // parsed topic (Gateway empty: not a gateway topic)
+	t      punch.Topic // parsed topic (Gateway empty: not a gateway topic)
 	kind   kind
 	ev     punch.Event  // kindTap
 	status punch.Status // kindStatus
@@ -39,14 +39,14 @@ type feedbackTopics struct {
 	m  map[string]string
 }
 
-func (f *feedbackTopics) of(punchTopic string, t Topic) string {
+func (f *feedbackTopics) of(punchTopic string, t punch.Topic) string {
 	f.mu.RLock()
 	s, ok := f.m[punchTopic]
 	f.mu.RUnlock()
 	if ok {
 		return s
 	}
-	s = t.Feedback()
+	s = punch.FeedbackTopic(t.Board, t.School, t.Gateway)
 	f.mu.Lock()
 	if f.m == nil || len(f.m) > 2*maxGateways {
 		f.m = map[string]string{}
@@ -60,12 +60,12 @@ func (f *feedbackTopics) of(punchTopic string, t Topic) string {
 // journal nor the engine. topics is the caller's cache.
 func (p *Pipeline) prepare(it *item, topics *feedbackTopics) {
 	msg := &it.msg
-	t, ok := ParseTopic(msg.Topic)
-	if !ok {
+	t, err := punch.ParseTopic(msg.Topic)
+	if err != nil {
 		it.reject("topic", "not a gateway topic", false)
 		return
 	}
-	if t.Leaf != "punch" && t.Leaf != "status" {
+	if t.Kind != punch.TopicPunch && t.Kind != punch.TopicStatus {
 		it.reject("topic", "not a punch or status topic", false)
 		return
 	}
@@ -74,7 +74,7 @@ func (p *Pipeline) prepare(it *item, topics *feedbackTopics) {
 		it.reject("size", fmt.Sprintf("payload of %d bytes (at most %d)", size, MaxPayload), false)
 		return
 	}
-	if t.Leaf == "status" {
+	if t.Kind == punch.TopicStatus {
 		st, err := punch.DecodeStatus(msg.Payload, p.now())
 		if err != nil {
 			it.reject(punch.KindLabel(err), err.Error(), false)
@@ -97,10 +97,8 @@ func (p *Pipeline) prepare(it *item, topics *feedbackTopics) {
 		it.reject("type", "adjustments are entered through the API, not on a punch topic", true)
 		return
 	}
-	tap := &ev.Tap
-	if tap.Board != t.Board || tap.School != t.School || tap.Gateway != t.Gateway {
-		it.reject("topic", fmt.Sprintf("payload %s/%s/%s differs from topic %s/%s/%s",
-			tap.Board, tap.School, tap.Gateway, t.Board, t.School, t.Gateway), true)
+	if err := punch.CheckTopic(t, ev.Tap); err != nil {
+		it.reject(punch.KindLabel(err), err.Error(), true)
 		return
 	}
 	it.kind, it.ev = kindTap, ev
