@@ -134,16 +134,6 @@ func ValidAdjustmentID(s string) bool {
 	return len(s) >= 5 && len(s) <= 64 && s[:4] == "adj-" && idChars(s[4:], false)
 }
 
-// FormatAdjustmentID writes the adjustment id of sequence number n, padded to
-// six digits: adj-000123.
-func FormatAdjustmentID(n uint64) string {
-	s := strconv.FormatUint(n, 10)
-	if len(s) < 6 {
-		s = "000000"[len(s):] + s
-	}
-	return "adj-" + s
-}
-
 // WorkMinute returns the minute of the work date a missing_punch time "HH:MM"
 // stands for, counted from 00:00 of the work date: hours 00–03 are the next
 // calendar morning, so "01:30" is 1530 and "07:40" is 460.
@@ -161,17 +151,6 @@ func WorkMinute(hhmm string) (int, error) {
 		h += 24
 	}
 	return h*60 + m, nil
-}
-
-// FormatWorkTime is the inverse of WorkMinute: it writes minute min of the
-// work date (240 to 1679, 04:00 to 27:59) as "HH:MM" on the wall clock.
-func FormatWorkTime(min int) string {
-	min %= 1440
-	if min < 0 {
-		min += 1440
-	}
-	h, m := min/60, min%60
-	return string([]byte{byte('0' + h/10), byte('0' + h%10), ':', byte('0' + m/10), byte('0' + m%10)})
 }
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }

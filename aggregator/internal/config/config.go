@@ -318,25 +318,3 @@ func (c *Config) Validate() error {
 	}
 	return errors.Join(append(errs, cli.CheckLog(c.LogLevel, c.LogFormat, ": ")...)...)
 }
-
-// InfluxV1 reports whether the InfluxDB target is a 1.8 database.
-func (c *Config) InfluxV1() bool { return c.InfluxDB != "" }
-
-// InfluxBucketName returns the bucket writes go to: db/rp on 1.8.
-func (c *Config) InfluxBucketName() string {
-	if c.InfluxV1() {
-		return c.InfluxDB + "/" + c.InfluxRP
-	}
-	return c.InfluxBucket
-}
-
-// InfluxAuth returns the token of the client: "user:password" on 1.8.
-func (c *Config) InfluxAuth() string {
-	if c.InfluxV1() {
-		if c.InfluxUser == "" {
-			return ""
-		}
-		return c.InfluxUser + ":" + c.InfluxPassword
-	}
-	return c.InfluxToken
-}

@@ -50,7 +50,7 @@ boards = a,b
 		{"env duration", c.Debounce, 30 * time.Second},
 		{"default", c.BrokerListen, "127.0.0.1:1883"},
 		{"day start", c.DayStartMin, 5*60 + 30},
-		{"bucket", c.InfluxBucketName(), "fromfile/"},
+		{"retention policy default", c.InfluxRP, ""},
 	}
 	for _, tt := range tests {
 		if tt.got != tt.want {
