@@ -56,6 +56,17 @@ func (c *fakeClock) Synced() (bool, error) {
 }
 func (c *fakeClock) OSBoot() [16]byte { return [16]byte{7} }
 
+// advance lets d pass on both clocks, then steps the wall clock by step; a
+// true synced marks it synchronised. It returns the wall clock after.
+func (c *fakeClock) advance(d, step time.Duration, synced bool) time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.boot += d
+	c.wall = c.wall.Add(d + step)
+	c.synced = c.synced || synced
+	return c.wall
+}
+
 // recorder is a feedback output that hands events to the test.
 type recorder struct{ ch chan feedback.Event }
 
@@ -191,10 +202,7 @@ func TestUnsyncedTapsAreHeldAndCorrected(t *testing.T) {
 	r := newRig(t, "-clock-sync", "kernel", "-unsynced-hold", "1h")
 	r.s.accept(Read{Reader: "entrance", Card: "felica:0000000000000001"})
 	r.next(t, feedback.Accepted)
-	r.clock.mu.Lock()
-	r.clock.wall = r.clock.wall.Add(10 * time.Second)
-	r.clock.boot += 10 * time.Second
-	r.clock.mu.Unlock()
+	r.clock.advance(10*time.Second, 0, false)
 	r.s.accept(Read{Reader: "entrance", Card: "felica:0000000000000002"})
 	r.next(t, feedback.Accepted)
 	select {
@@ -203,12 +211,7 @@ func TestUnsyncedTapsAreHeldAndCorrected(t *testing.T) {
 	case <-time.After(200 * time.Millisecond):
 	}
 	// NTP steps the clock 3 hours forward, 60 s after the first tap.
-	r.clock.mu.Lock()
-	r.clock.boot += 50 * time.Second
-	r.clock.wall = r.clock.wall.Add(50*time.Second + 3*time.Hour)
-	r.clock.synced = true
-	trueFirst := r.clock.wall.Add(-60 * time.Second)
-	r.clock.mu.Unlock()
+	trueFirst := r.clock.advance(50*time.Second, 3*time.Hour, true).Add(-60 * time.Second)
 	r.s.trust.Stamp()
 	got := []spool.Tap{<-r.wire.sent, <-r.wire.sent}
 	r.stop()
@@ -335,12 +338,7 @@ func TestSyncBetweenStampAndCommitCorrects(t *testing.T) {
 	if st.Synced {
 		t.Fatal("clock synchronised before the tap")
 	}
-	r.clock.mu.Lock()
-	r.clock.boot += 5 * time.Second
-	r.clock.wall = r.clock.wall.Add(5*time.Second + 3*time.Hour)
-	r.clock.synced = true
-	want := r.clock.wall.Add(-5 * time.Second)
-	r.clock.mu.Unlock()
+	want := r.clock.advance(5*time.Second, 3*time.Hour, true).Add(-5 * time.Second)
 	r.s.trust.Stamp() // the clock watcher sees the sync: a pass over an empty spool
 	for len(r.s.syncs) > 0 {
 		time.Sleep(time.Millisecond)
