@@ -210,8 +210,10 @@ func (s *Service) Run(ctx context.Context) error {
 //   - without it, a random number from 2^31 up, so it never meets a
 //     synchronised seed. A clock that only looks set cannot be trusted here:
 //     fake-hwclock restores the same saved time every time the same card
-//     image boots, and a Pi without it starts in 1970. Two random seeds meet
-//     with odds of about one in two billion per wipe.
+//     image boots, and a Pi without it starts in 1970. Two spools seeded at
+//     random collide only if their runs of boot numbers (one per restart)
+//     overlap: odds of about (restarts of both)/2^31, one in a million at a
+//     thousand restarts each.
 //
 // Both leave 2^20 restarts before the counter runs out.
 func firstBoot(src clocktrust.Source, mode clocktrust.Mode) uint32 {

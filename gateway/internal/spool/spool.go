@@ -153,7 +153,8 @@ func (s *Spool) startBoot(tx *bolt.Tx) error {
 type Option func(*Spool)
 
 // FirstBoot sets the boot number a new spool file starts at (default 1). The
-// gateway seeds it from the wall clock (Unix seconds), so a spool file that
+// gateway seeds it from the synchronised wall clock (Unix seconds), or at
+// random from 2^31 up when the clock is not synchronised, so a spool file that
 // was wiped or replaced never repeats the ids of the old one: the aggregator
 // would take a repeated id for a duplicate and drop that tap.
 func FirstBoot(n uint32) Option {

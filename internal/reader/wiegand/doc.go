@@ -14,7 +14,7 @@
 //     with a bounded wait. GPIOSource is the real one (the Linux GPIO
 //     character device through periph's gpioioctl, both lines in one line
 //     request so the kernel keeps their events in order); the tests have a
-//     fake on periph's gpiotest pins (device_test.go).
+//     fake on periph's gpiotest pins (device_test.go, its own tests in wire_test.go).
 //   - Reader: turns edges into bits, ends a frame after a silence (25 ms by
 //     default), decodes it and hands the card id to a callback. Frames of
 //     the wrong length, with bad parity or hit by noise are dropped, counted
