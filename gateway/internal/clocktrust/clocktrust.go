@@ -99,6 +99,14 @@ func (t *Trust) Stamp() Stamp {
 	return s
 }
 
+// Peek reads the wall clock and judges it by the mode, as Stamp does, but
+// records nothing: no jump check, no OnSync, and the next Stamp compares
+// with the reading before.
+func (t *Trust) Peek() (wall time.Time, synced bool) {
+	wall, _ = t.src.Now()
+	return wall, t.synced()
+}
+
 // Synced reports the verdict of the last reading.
 func (t *Trust) Synced() bool {
 	t.mu.Lock()

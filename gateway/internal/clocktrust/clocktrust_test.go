@@ -182,3 +182,27 @@ func TestRunSamplesUntilCancelled(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// Peek judges by the mode but leaves no trace: the first Stamp after it
+// still reports the sync to OnSync.
+func TestPeekRecordsNothing(t *testing.T) {
+	for _, c := range []struct {
+		mode   Mode
+		synced bool // the source's state
+		want   bool
+	}{{ModeKernel, true, true}, {ModeKernel, false, false}, {ModeAssume, false, true}, {ModeUntrusted, true, false}} {
+		tr := New(&fake{wall: w0, boot: time.Hour, synced: c.synced}, c.mode, time.Second, quiet)
+		syncs := 0
+		tr.OnSync(func(Stamp) { syncs++ })
+		if wall, ok := tr.Peek(); !wall.Equal(w0) || ok != c.want {
+			t.Errorf("mode %d, source synced=%v: Peek = %v %v, want %v %v", c.mode, c.synced, wall, ok, w0, c.want)
+		}
+		if tr.Synced() {
+			t.Errorf("mode %d: Peek recorded a reading", c.mode)
+		}
+		tr.Stamp()
+		if want := map[bool]int{true: 1, false: 0}[c.want]; syncs != want {
+			t.Errorf("mode %d: %d OnSync calls after Peek and Stamp, want %d", c.mode, syncs, want)
+		}
+	}
+}

@@ -96,8 +96,9 @@ func New(cfg *config.Config, parts Parts, log *slog.Logger) (*Service, error) {
 	}
 	mode := map[string]clocktrust.Mode{"kernel": clocktrust.ModeKernel, "assume": clocktrust.ModeAssume,
 		"untrusted": clocktrust.ModeUntrusted}[cfg.ClockSync]
+	trust := clocktrust.New(src, mode, time.Second, log)
 	sp, err := spool.Open(filepath.Join(cfg.SpoolDir, "spool.db"), cfg.Gateway, 10*time.Second,
-		spool.FirstBoot(firstBoot(src, mode)), spool.OnDamaged(func(key []byte, err error) {
+		spool.FirstBoot(firstBoot(trust.Peek())), spool.OnDamaged(func(key []byte, err error) {
 			log.Error("spool record damaged: set aside in the spool's damaged bucket, the taps after it go on",
 				"key", fmt.Sprintf("%x", key), "err", err)
 		}))
@@ -105,7 +106,7 @@ func New(cfg *config.Config, parts Parts, log *slog.Logger) (*Service, error) {
 		return nil, err
 	}
 	s := &Service{
-		cfg: cfg, log: log, sp: sp, sources: parts.Sources,
+		cfg: cfg, log: log, sp: sp, sources: parts.Sources, trust: trust,
 		dirs:     map[string]string{},
 		gs:       gwStatus{readers: map[string]string{}, changed: make(chan struct{}, 1)},
 		recent:   map[tapid.ID]recentTap{},
@@ -116,7 +117,6 @@ func New(cfg *config.Config, parts Parts, log *slog.Logger) (*Service, error) {
 		s.dirs[r.Name] = r.Dir
 		s.gs.readers[r.Name] = "starting"
 	}
-	s.trust = clocktrust.New(src, mode, time.Second, log)
 	s.mux = feedback.NewMux(log, feedback.RealClock{}, cfg.FeedbackHold, parts.Outputs...)
 	s.sender = parts.Sender
 	if s.sender == nil {
@@ -205,8 +205,9 @@ func (s *Service) Run(ctx context.Context) error {
 // firstBoot is the boot number a new spool file starts at, so that the ids
 // of a wiped or replaced spool never repeat those of the old one (the
 // aggregator would take a repeated id for a duplicate and drop the tap):
-//   - with the clock synchronised (as -clock-sync judges it), the wall clock in Unix seconds (a gateway
-//     restarts less often than once a second), below 2^31 until 2038;
+//   - with the clock synchronised (as -clock-sync judges it), the wall
+//     clock in Unix seconds (a gateway restarts less often than once a
+//     second), below 2^31 until 2038;
 //   - without it, a random number from 2^31 up, so it never meets a
 //     synchronised seed. A clock that only looks set cannot be trusted here:
 //     fake-hwclock restores the same saved time every time the same card
@@ -216,12 +217,7 @@ func (s *Service) Run(ctx context.Context) error {
 //     thousand restarts each.
 //
 // Both leave 2^20 restarts before the counter runs out.
-func firstBoot(src clocktrust.Source, mode clocktrust.Mode) uint32 {
-	wall, _ := src.Now()
-	synced := mode == clocktrust.ModeAssume
-	if mode == clocktrust.ModeKernel {
-		synced, _ = src.Synced() // an error counts as not synchronised
-	}
+func firstBoot(wall time.Time, synced bool) uint32 {
 	if synced {
 		if sec := wall.Unix(); sec > 1_577_836_800 && sec < 1<<31 {
 			return uint32(sec)

@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"timeclock/gateway/internal/clocktrust"
 	"timeclock/gateway/internal/config"
 	"timeclock/gateway/internal/feedback"
 	"timeclock/gateway/internal/spool"
@@ -299,26 +298,24 @@ func TestRefusedReadIsNoBounce(t *testing.T) {
 // A new spool's first boot number comes from the wall clock only when the
 // clock is synchronised; otherwise it is random and above every clock seed,
 // so two wipes on a Pi whose clock restarts at the same saved time (or in
-// 1970) do not hand out the same ids.
+// 1970) do not hand out the same ids. (Which clock counts as synchronised
+// under -clock-sync is clocktrust's: TestPeekRecordsNothing.)
 func TestFirstBootTrustsOnlyASyncedClock(t *testing.T) {
 	set := time.Date(2026, 6, 1, 7, 0, 0, 0, time.UTC)
-	for _, mode := range []clocktrust.Mode{clocktrust.ModeKernel, clocktrust.ModeAssume} {
-		c := &fakeClock{wall: set, synced: mode == clocktrust.ModeKernel}
-		if got := firstBoot(c, mode); got != uint32(set.Unix()) {
-			t.Errorf("mode %d, synced clock: first boot %d, want %d", mode, got, set.Unix())
-		}
-	}
-	if got := firstBoot(&fakeClock{wall: set, synced: true}, clocktrust.ModeUntrusted); got < 1<<31 {
-		t.Errorf("-clock-sync untrusted: first boot %d from the clock", got)
+	if got := firstBoot(set, true); got != uint32(set.Unix()) {
+		t.Errorf("synced clock: first boot %d, want %d", got, set.Unix())
 	}
 	seen := map[uint32]bool{}
-	for _, c := range []*fakeClock{
-		{wall: set},                            // looks set (fake-hwclock), not synced
-		{wall: set},                            // the same saved time on the next wipe
-		{wall: time.Unix(40, 0)},               // no clock at all
-		{wall: time.Unix(40, 0), synced: true}, // "synced" to 1970: not a seed
+	for _, c := range []struct {
+		wall   time.Time
+		synced bool
+	}{
+		{set, false},              // looks set (fake-hwclock), not synced
+		{set, false},              // the same saved time on the next wipe
+		{time.Unix(40, 0), false}, // no clock at all
+		{time.Unix(40, 0), true},  // "synced" to 1970: not a seed
 	} {
-		got := firstBoot(c, clocktrust.ModeKernel)
+		got := firstBoot(c.wall, c.synced)
 		if got < 1<<31 || got > 1<<32-1<<20 {
 			t.Errorf("clock %v synced=%v: first boot %d outside [2^31, 2^32-2^20]", c.wall, c.synced, got)
 		}
