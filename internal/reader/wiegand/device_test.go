@@ -520,6 +520,18 @@ func TestReaderEndToEnd(t *testing.T) {
 				FrameGap: 30 * time.Millisecond, Glitch: time.Microsecond}
 			return d.Send(ctx, fast.Frame(w26))
 		}, []string{"wiegand26:d41b81"}, nil},
+		{"two cards just over the silence apart", func(ctx context.Context, d *Device) error {
+			if err := d.Send(ctx, tm.Frame(w26)); err != nil {
+				return err
+			}
+			time.Sleep(wiegand.DefaultSilence + 5*time.Millisecond)
+			return d.Send(ctx, tm.Frame(w34))
+		}, []string{"wiegand26:d41b81", "wiegand34:89d41b81"}, nil},
+		{"gaps longer than the silence split the frame", func(ctx context.Context, d *Device) error {
+			gappy := Timing{Pulse: 50 * time.Microsecond, Interval: 30 * time.Millisecond, FrameGap: time.Second,
+				Glitch: time.Microsecond}
+			return d.Send(ctx, gappy.Bits(wiegand.Bits{V: 0b101, N: 3}))
+		}, nil, []error{wiegand.ErrLength, wiegand.ErrLength, wiegand.ErrLength}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -539,6 +551,11 @@ func TestReaderEndToEnd(t *testing.T) {
 					t.Fatalf("Run = %v", err)
 				}
 				gw.Check(t, tt.cards, tt.reasons)
+				want := wiegand.Stats{Frames: uint64(len(tt.cards) + len(tt.reasons)),
+					Cards: uint64(len(tt.cards)), Rejected: uint64(len(tt.reasons))}
+				if st := gw.Reader.Stats(); st != want {
+					t.Errorf("Stats = %+v, want %+v", st, want)
+				}
 			})
 		})
 	}

@@ -16,7 +16,8 @@ import (
 )
 
 // The full emulator (timing, faults) is in device_test.go, with the reader's
-// end-to-end test; here a few lines drive the fake wire.
+// end-to-end test (TestReaderEndToEnd: cards, faults, counters); here a few
+// lines drive the fake wire for shutdown, errors, logs and formats.
 
 const bitInterval = 2 * time.Millisecond
 
@@ -44,97 +45,7 @@ var (
 	cardW26 = wiegand.W26Card(0xD4, 0x1B81)
 	cardW34 = wiegand.Frame{Format: wiegand.W34, Data: 0x89D41B81}
 	idW26   = "wiegand26:d41b81"
-	idW34   = "wiegand34:89d41b81"
 )
-
-func TestReader(t *testing.T) {
-	quiet := func() { time.Sleep(50 * time.Millisecond) }
-	tests := []struct {
-		name    string
-		drive   func(w *Wire) error
-		cards   []string
-		reasons []error
-	}{
-		{"W26", func(w *Wire) error { return send(w, cardW26.Encode(), bitInterval) },
-			[]string{idW26}, nil},
-		{"W34", func(w *Wire) error { return send(w, cardW34.Encode(), bitInterval) },
-			[]string{idW34}, nil},
-		{"two cards in a row", func(w *Wire) error {
-			if err := send(w, cardW26.Encode(), bitInterval); err != nil {
-				return err
-			}
-			time.Sleep(30 * time.Millisecond) // just over the silence
-			return send(w, cardW34.Encode(), bitInterval)
-		}, []string{idW26, idW34}, nil},
-		{"slowest reader: 20 ms gaps", func(w *Wire) error {
-			return send(w, cardW26.Encode(), 20*time.Millisecond)
-		}, []string{idW26}, nil},
-		{"cut short, then a card", func(w *Wire) error {
-			b := cardW26.Encode()
-			if err := send(w, wiegand.Bits{V: b.V >> 6, N: 20}, bitInterval); err != nil {
-				return err
-			}
-			quiet()
-			return send(w, b, bitInterval)
-		}, []string{idW26}, []error{wiegand.ErrLength}},
-		{"glitch, then a card", func(w *Wire) error {
-			if err := pulse(w, wiegand.D1); err != nil {
-				return err
-			}
-			quiet()
-			return send(w, cardW34.Encode(), bitInterval)
-		}, []string{idW34}, []error{wiegand.ErrLength}},
-		{"both lines at once mid-frame", func(w *Wire) error {
-			b := cardW26.Encode()
-			if err := send(w, wiegand.Bits{V: b.V >> 16, N: 10}, bitInterval); err != nil {
-				return err
-			}
-			if err := pulse(w, wiegand.D0); err != nil { // no time passes: coincident
-				return err
-			}
-			if err := pulse(w, wiegand.D1); err != nil {
-				return err
-			}
-			time.Sleep(bitInterval)
-			if err := send(w, wiegand.Bits{V: b.V, N: 15}, bitInterval); err != nil {
-				return err
-			}
-			quiet()
-			return send(w, b, bitInterval)
-		}, []string{idW26}, []error{wiegand.ErrNoise}},
-		{"bad parity", func(w *Wire) error {
-			b := cardW26.Encode()
-			b.V ^= 1 << 3
-			return send(w, b, bitInterval)
-		}, nil, []error{wiegand.ErrParity}},
-		{"gaps longer than the silence split the frame", func(w *Wire) error {
-			return send(w, wiegand.Bits{V: 0b101, N: 3}, 30*time.Millisecond)
-		}, nil, []error{wiegand.ErrLength, wiegand.ErrLength, wiegand.ErrLength}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			synctest.Test(t, func(t *testing.T) {
-				w := NewWire()
-				h := w.Start(t.Context(), wiegand.Config{Coincidence: 10 * time.Microsecond})
-				if err := tt.drive(w); err != nil {
-					t.Fatal(err)
-				}
-				time.Sleep(wiegand.DefaultSilence + time.Millisecond)
-				synctest.Wait()
-				h.Check(t, tt.cards, tt.reasons)
-				st := h.Reader.Stats()
-				want := wiegand.Stats{Frames: uint64(len(tt.cards) + len(tt.reasons)),
-					Cards: uint64(len(tt.cards)), Rejected: uint64(len(tt.reasons))}
-				if st != want {
-					t.Errorf("Stats = %+v, want %+v", st, want)
-				}
-				if err := h.Stop(); err != nil {
-					t.Errorf("Run = %v after cancel, want nil", err)
-				}
-			})
-		})
-	}
-}
 
 // A frame under way when the context ends is still finished and emitted.
 func TestReaderFinishesFrameOnCancel(t *testing.T) {
