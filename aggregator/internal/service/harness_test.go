@@ -22,6 +22,7 @@ import (
 	"timeclock/aggregator/internal/web/webtest/harness"
 	"timeclock/internal/civil"
 	"timeclock/internal/punch"
+	"timeclock/internal/roster"
 )
 
 const (
@@ -87,15 +88,22 @@ var (
 	readCSV    = harness.ReadCSV
 )
 
-// workday returns a weekday at least a week and at most about six weeks
+// workday returns a working day at least a week and at most about six weeks
 // before now, so taps on it and the next days pass the future check.
 func workday(now time.Time) civil.Date {
 	d, _ := civil.WorkDate(now.Unix(), 240)
 	d -= 35
-	for d.Weekday() == time.Saturday || d.Weekday() == time.Sunday {
+	for !scheduled(d) {
 		d++
 	}
 	return d
+}
+
+// scheduled reports whether the fixture's schedule (Monday to Friday) makes
+// d a working day: not a weekend, a national holiday or the year-end break.
+func scheduled(d civil.Date) bool {
+	_, holiday := roster.NationalHoliday(d)
+	return d.Weekday() != time.Saturday && d.Weekday() != time.Sunday && !holiday && !roster.YearEnd(d)
 }
 
 // baseConfig is a configuration for a test service: state and HTTP in the
