@@ -317,7 +317,7 @@ func TestStartDateMovedDropsTheStaleAverage(t *testing.T) {
 	gw := mqttClient(t, s.MQTTURL(), "gw-e00")
 	d := workday(time.Now())
 	e := (d.Month() + 1).First()
-	for e.Weekday() == time.Saturday || e.Weekday() == time.Sunday {
+	for !scheduled(e) {
 		e++
 	}
 	taps := []punch.Tap{tap(1, 1, at(d, 8, 0)), tap(1, 2, at(d, 18, 0)), tap(1, 3, at(e, 8, 0)), tap(1, 4, at(e, 18, 0))}
