@@ -3,8 +3,10 @@ package service
 import (
 	"context"
 	"errors"
+	"maps"
 	"net"
 	"net/http"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -39,7 +41,7 @@ func (m *metrics) declared(s *Service) []promdecl.Metric {
 		}
 		return 0
 	}
-	return []promdecl.Metric{
+	ms := []promdecl.Metric{
 		{Into: &m.accepted, Name: "taps_accepted_total", Help: "Taps fsynced in the spool and confirmed to the person."},
 		{Into: &m.failed, Name: "taps_failed_total", Help: "Card reads the spool could not record."},
 		{Into: &m.debounced, Name: "reads_debounced_total",
@@ -59,6 +61,32 @@ func (m *metrics) declared(s *Service) []promdecl.Metric {
 		{Name: "clock_jumps_total", Help: "Jumps of the wall clock seen.", Counter: func() float64 { return float64(s.trust.Jumps()) }},
 		{Name: "connected", Help: "1 when connected to the broker.", Gauge: func() float64 { return b2f(s.online()) }},
 	}
+	return append(ms, readerMetrics(s.sources)...)
+}
+
+// readerMetrics are the series of each reader that keeps ReaderStats,
+// labelled reader="name", in the order of the names.
+func readerMetrics(sources map[string]Source) []promdecl.Metric {
+	var ms []promdecl.Metric
+	for _, name := range slices.Sorted(maps.Keys(sources)) {
+		c, ok := sources[name].(counted)
+		if !ok {
+			continue
+		}
+		of := func(field func(ReaderStats) uint64) func() float64 {
+			return func() float64 { return float64(field(c.Stats())) }
+		}
+		label := prometheus.Labels{"reader": name}
+		ms = append(ms,
+			promdecl.Metric{Name: "reader_opens_total", Help: "Successful opens (and initialisations) of the reader.",
+				Const: label, Counter: of(func(st ReaderStats) uint64 { return st.Opens })},
+			promdecl.Metric{Name: "reader_errors_total",
+				Help:  "Failed opens and polls of the reader; for a Wiegand reader also frames dropped (bad length, parity or noise).",
+				Const: label, Counter: of(func(st ReaderStats) uint64 { return st.Errors })},
+			promdecl.Metric{Name: "reader_reads_total", Help: "Cards read by the reader and handed to the gateway.",
+				Const: label, Counter: of(func(st ReaderStats) uint64 { return st.Reads })})
+	}
+	return ms
 }
 
 // serve answers /metrics on addr until ctx ends.
