@@ -98,7 +98,7 @@ func (e *Engine) computeDay(si int, d *day) {
 	}
 	d.breakMin = 0
 	if int(d.presence) > e.cfg.BreakAfterMin {
-		d.breakMin = int32(e.info[si].BreakMin)
+		d.breakMin = s.breakMin
 	}
 	d.atWork = max(0, d.presence-d.breakMin+add-self)
 	d.takehome, d.reduction = take, self

@@ -75,6 +75,11 @@ type staffState struct {
 	first  civil.Month // first month on record
 	hasRec bool        // first is known
 	level  Level       // of the latest evaluated month
+	// Copies of the StaffInfo fields a tap reads, set by SetStaff: here
+	// they share the record a tap touches anyway (the StaffInfo would be
+	// one more cache miss per tap).
+	hasStart bool
+	breakMin int32
 }
 
 // Engine holds every staff member's state. It is not safe for concurrent use:
@@ -117,8 +122,10 @@ func (e *Engine) SetStaff(staff []StaffInfo) {
 	}
 	e.staff = e.staff[:len(staff)]
 	for i := range e.staff {
+		s := &e.staff[i]
+		s.hasStart, s.breakMin = staff[i].HasStart, int32(staff[i].BreakMin)
 		if staff[i].HasStart {
-			e.staff[i].first, e.staff[i].hasRec = staff[i].Start.Month(), true
+			s.first, s.hasRec = staff[i].Start.Month(), true
 		}
 	}
 }

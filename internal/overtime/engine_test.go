@@ -185,3 +185,27 @@ func TestLockTimeBound(t *testing.T) {
 		}
 	}
 }
+
+// A roster change reaches what the engine keeps of the staff per tap: a new
+// break is deducted after Recompute, and a start date fixes the first month
+// on record, so that an older event no longer moves it.
+func TestSetStaffChangesBreakAndStart(t *testing.T) {
+	e := newEngine(t, newTestCal(), teacher("T1"))
+	tapAt(t, e, 0, "2026-06-01 07:30", DirIn)
+	tapAt(t, e, 0, "2026-06-01 18:30", DirOut)
+	d := mustDate(t, "2026-06-01")
+	if r, _ := e.Day(0, d); r.Break != 45 || r.AtWork != 660-45 {
+		t.Fatalf("before: break %d, at work %d; want 45, %d", r.Break, r.AtWork, 660-45)
+	}
+	info := teacher("T1")
+	info.BreakMin, info.HasStart, info.Start = 60, true, mustDate(t, "2026-06-01")
+	e.SetStaff([]StaffInfo{info})
+	e.Recompute()
+	if r, _ := e.Day(0, d); r.Break != 60 || r.AtWork != 660-60 {
+		t.Errorf("after: break %d, at work %d; want 60, %d", r.Break, r.AtWork, 660-60)
+	}
+	tapAt(t, e, 0, "2026-05-29 07:30", DirIn)
+	if first, ok := e.FirstMonth(0); !ok || first != mustMonth(t, "2026-06") {
+		t.Errorf("first month %v, %v after an event before the start date; want 2026-06", first, ok)
+	}
+}

@@ -27,7 +27,7 @@ func (m *month) apply(d *day, sign int32) {
 // start date and mo is earlier than anything seen.
 func (e *Engine) noteRecord(si int, mo civil.Month) {
 	s := &e.staff[si]
-	if e.info[si].HasStart {
+	if s.hasStart {
 		return
 	}
 	if !s.hasRec || mo < s.first {
