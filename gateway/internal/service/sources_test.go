@@ -144,17 +144,22 @@ func TestSerialSourceCounts(t *testing.T) {
 // source without counters has none.
 func TestReaderMetrics(t *testing.T) {
 	gate := &wiegandSource{name: "gate", done: ReaderStats{Opens: 2, Errors: 5, Reads: 7}}
+	door := &serialSource{name: "door"} // not run yet: all zero
 	reg := prometheus.NewRegistry()
-	promdecl.Register(reg, "timeclock_gateway_", readerMetrics(map[string]Source{"gate": gate, "stdin": &Lines{}})...)
+	promdecl.Register(reg, "timeclock_gateway_",
+		readerMetrics(map[string]Source{"gate": gate, "door": door, "stdin": &Lines{}})...)
 	want := `
 # HELP timeclock_gateway_reader_errors_total Failed opens and polls of the reader; for a Wiegand reader also frames dropped (bad length, parity or noise).
 # TYPE timeclock_gateway_reader_errors_total counter
+timeclock_gateway_reader_errors_total{reader="door"} 0
 timeclock_gateway_reader_errors_total{reader="gate"} 5
 # HELP timeclock_gateway_reader_opens_total Successful opens (and initialisations) of the reader.
 # TYPE timeclock_gateway_reader_opens_total counter
+timeclock_gateway_reader_opens_total{reader="door"} 0
 timeclock_gateway_reader_opens_total{reader="gate"} 2
 # HELP timeclock_gateway_reader_reads_total Cards read by the reader and handed to the gateway.
 # TYPE timeclock_gateway_reader_reads_total counter
+timeclock_gateway_reader_reads_total{reader="door"} 0
 timeclock_gateway_reader_reads_total{reader="gate"} 7
 `
 	rec := httptest.NewRecorder()
