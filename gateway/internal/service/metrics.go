@@ -81,7 +81,7 @@ func readerMetrics(sources map[string]Source) []promdecl.Metric {
 			promdecl.Metric{Name: "reader_opens_total", Help: "Successful opens (and initialisations) of the reader.",
 				Const: label, Counter: of(func(st ReaderStats) uint64 { return st.Opens })},
 			promdecl.Metric{Name: "reader_errors_total",
-				Help:  "Failed opens and polls of the reader; for a Wiegand reader also frames dropped (bad length, parity or noise).",
+				Help:  "Failed opens and polls of the reader; for a Wiegand reader also frames dropped (bad length, parity, noise, or cut off by a line failure).",
 				Const: label, Counter: of(func(st ReaderStats) uint64 { return st.Errors })},
 			promdecl.Metric{Name: "reader_reads_total", Help: "Cards read by the reader and handed to the gateway.",
 				Const: label, Counter: of(func(st ReaderStats) uint64 { return st.Reads })})

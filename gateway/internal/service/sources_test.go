@@ -25,6 +25,7 @@ import (
 type scriptedLines struct {
 	frames []wiegand.Bits
 	next   []wiegand.Edge
+	ended  bool // the silence after the last frame was given
 	closed bool
 }
 
@@ -37,6 +38,10 @@ func (l *scriptedLines) WaitEdge(time.Duration) (wiegand.Edge, bool, error) {
 		return e, true, nil
 	}
 	if len(l.frames) == 0 {
+		if !l.ended {
+			l.ended = true
+			return wiegand.Edge{}, false, nil // the silence that ends the last frame
+		}
 		return wiegand.Edge{}, false, errUnplugged
 	}
 	b := l.frames[0]
@@ -59,15 +64,19 @@ func TestWiegandSourceCounts(t *testing.T) {
 	short.N-- // a bit lost on the wire: 25 bits
 	short.V >>= 1
 	lines := &scriptedLines{frames: []wiegand.Bits{card.Encode(), short}}
-	release := make(chan struct{})
+	release, stop := make(chan struct{}), make(chan struct{})
 	opens := 0
 	src := &wiegandSource{name: "gate", d0: "GPIO5", d1: "GPIO6", format: wiegand.W26,
 		log: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		open: func(d0, d1 string) (edgeLines, error) {
-			if opens++; opens == 1 {
+			switch opens++; opens {
+			case 1:
 				return lines, nil
+			case 2:
+				<-release
+			default:
+				<-stop // however slow the machine, no fourth count before the check
 			}
-			<-release
 			return nil, errors.New("no GPIO chip")
 		}}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -93,12 +102,13 @@ func TestWiegandSourceCounts(t *testing.T) {
 	for src.Stats().Errors < 3 {
 		time.Sleep(5 * time.Millisecond)
 	}
-	cancel()
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
 	if got, want := src.Stats(), (ReaderStats{Opens: 1, Errors: 3, Reads: 1}); got != want {
 		t.Errorf("Stats() = %+v after a failed reopen, want %+v", got, want)
+	}
+	cancel()
+	close(stop)
+	if err := <-done; err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -149,7 +159,7 @@ func TestReaderMetrics(t *testing.T) {
 	promdecl.Register(reg, "timeclock_gateway_",
 		readerMetrics(map[string]Source{"gate": gate, "door": door, "stdin": &Lines{}})...)
 	want := `
-# HELP timeclock_gateway_reader_errors_total Failed opens and polls of the reader; for a Wiegand reader also frames dropped (bad length, parity or noise).
+# HELP timeclock_gateway_reader_errors_total Failed opens and polls of the reader; for a Wiegand reader also frames dropped (bad length, parity, noise, or cut off by a line failure).
 # TYPE timeclock_gateway_reader_errors_total counter
 timeclock_gateway_reader_errors_total{reader="door"} 0
 timeclock_gateway_reader_errors_total{reader="gate"} 5
