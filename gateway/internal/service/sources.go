@@ -122,13 +122,13 @@ func (s *wiegandSource) Stats() ReaderStats {
 	defer s.mu.Unlock()
 	st := s.done
 	if s.cur != nil {
-		add(&st, s.cur.Stats())
+		st.addWiegand(s.cur.Stats())
 	}
 	return st
 }
 
-// add adds the counts of one Wiegand reader to st.
-func add(st *ReaderStats, w wiegand.Stats) {
+// addWiegand adds the counts of one Wiegand reader to st.
+func (st *ReaderStats) addWiegand(w wiegand.Stats) {
 	st.Reads += w.Cards
 	st.Errors += w.Rejected
 }
@@ -151,7 +151,7 @@ func (s *wiegandSource) opened(r *wiegand.Reader, err error) {
 func (s *wiegandSource) ended(err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	add(&s.done, s.cur.Stats())
+	s.done.addWiegand(s.cur.Stats())
 	s.cur = nil
 	if err != nil {
 		s.done.Errors++
