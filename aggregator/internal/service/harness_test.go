@@ -32,6 +32,12 @@ const (
 
 // fixture is a data directory with n teachers, ten per school, card
 // felica:{i+1 as 16 hex digits}.
+// The fixture's schedule and calendar.
+const (
+	fixtureSchedules = "schedule,days,start,end,break_min\nstd,Mon Tue Wed Thu Fri,08:15,16:45,45\n"
+	fixtureCalendar  = "date,scope,kind,value,note\n2025-04-01,*,lock_time,19:00,施錠\n"
+)
+
 type fixture struct {
 	dir   string
 	staff int
@@ -40,8 +46,8 @@ type fixture struct {
 func newFixture(t testing.TB, staff int) fixture {
 	t.Helper()
 	dir := t.TempDir()
-	writeFile(t, filepath.Join(dir, "schedules.csv"), "schedule,days,start,end,break_min\nstd,Mon Tue Wed Thu Fri,08:15,16:45,45\n")
-	writeFile(t, filepath.Join(dir, "calendar.csv"), "date,scope,kind,value,note\n2025-04-01,*,lock_time,19:00,施錠\n")
+	writeFile(t, filepath.Join(dir, "schedules.csv"), fixtureSchedules)
+	writeFile(t, filepath.Join(dir, "calendar.csv"), fixtureCalendar)
 	f := fixture{dir: dir, staff: staff}
 	f.writeRoster(t, staff, -1)
 	return f
@@ -99,12 +105,23 @@ func workday(now time.Time) civil.Date {
 	return d
 }
 
-// scheduled reports whether the fixture's schedule (Monday to Friday) makes
-// d a working day: not a weekend, a national holiday or the year-end break.
-func scheduled(d civil.Date) bool {
-	_, holiday := roster.NationalHoliday(d)
-	return d.Weekday() != time.Saturday && d.Weekday() != time.Sunday && !holiday && !roster.YearEnd(d)
-}
+// scheduled reports whether d is a working day of the fixture's staff, as
+// the roster resolves it from the fixture's schedule and calendar (not a
+// weekend, a national holiday or the year-end break).
+func scheduled(d civil.Date) bool { return !fixtureRoster().Day(0, d).DayOff }
+
+// fixtureRoster is the roster of one staff member on the fixture's schedule
+// and calendar.
+var fixtureRoster = sync.OnceValue(func() *roster.Data {
+	staff := "staff_id,name,role,board,school,school_type,schedule,cards,start_date,end_date\n" +
+		"T0000,教員 0,teacher,nakatsu,nakatsu-e00,elementary,std,,,\n"
+	data, errs := roster.Load(strings.NewReader(fixtureSchedules), strings.NewReader(staff),
+		strings.NewReader(fixtureCalendar))
+	if len(errs) > 0 {
+		panic(fmt.Sprint("the fixture's roster: ", errs))
+	}
+	return data
+})
 
 // baseConfig is a configuration for a test service: state and HTTP in the
 // test's directories and ports, the embedded broker unless mqttURL is set.
