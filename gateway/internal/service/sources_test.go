@@ -59,7 +59,7 @@ func (l *scriptedLines) Close() error { l.closed = true; return nil }
 // read, a frame of the wrong length and the lines failing are errors, and a
 // reopen that fails is one more.
 func TestWiegandSourceCounts(t *testing.T) {
-	card := wiegand.W26Card(12, 3456)
+	card := wiegand.Frame{Format: wiegand.W26, Data: 12<<16 | 3456}
 	short := card.Encode()
 	short.N-- // a bit lost on the wire: 25 bits
 	short.V >>= 1
