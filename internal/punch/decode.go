@@ -2,6 +2,7 @@ package punch
 
 import (
 	"time"
+	"unicode/utf8"
 )
 
 // fields is the table of keys one message type knows, in the order they are
@@ -161,7 +162,7 @@ func (d *decoder) raw(id int) ([]byte, bool, error) {
 		return nil, false, d.wrongKind(id, "a string")
 	}
 	raw := d.data[m.valStart:m.valEnd]
-	if !validUTF8(raw) {
+	if !utf8.Valid(raw) {
 		return nil, false, newError(ErrInvalid, d.name(id), "invalid UTF-8")
 	}
 	return raw, m.valEsc, nil

@@ -1,6 +1,9 @@
 package punch
 
-import "time"
+import (
+	"time"
+	"unicode/utf8"
+)
 
 var statusFields = fields{"online", "ts", "queue", "clock_synced", "readers", "version"}
 
@@ -83,7 +86,7 @@ func (d *decoder) readers(id int) (map[string]string, error) {
 			return nil, newError(ErrInvalid, "readers."+name, "reader repeated")
 		}
 		raw := d.data[r.valStart:r.valEnd]
-		if !validUTF8(raw) {
+		if !utf8.Valid(raw) {
 			return nil, newError(ErrInvalid, "readers."+name, "invalid UTF-8")
 		}
 		if r.valEsc {

@@ -181,3 +181,19 @@ func TestDecodeMaxPayload(t *testing.T) {
 		t.Fatalf("payload over MaxPayload: %v", err)
 	}
 }
+
+func TestDecodeInvalidUTF8(t *testing.T) {
+	for _, bad := range []string{"\xff", "principal \xe3\x81", "\xc0\xaf"} {
+		adj := strings.Replace(sampleAdj, "修学旅行引率", bad, 1)
+		if _, err := Decode([]byte(adj), time.Time{}); !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "invalid UTF-8") {
+			t.Errorf("reason %q: got %v, want ErrInvalid for invalid UTF-8", bad, err)
+		}
+		status := `{"online":true,"ts":"2026-06-01T07:40:00+09:00","queue":0,"clock_synced":true,"readers":{"entrance":"` + bad + `"},"version":"1"}`
+		if _, err := DecodeStatus([]byte(status), time.Time{}); !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "invalid UTF-8") {
+			t.Errorf("reader state %q: got %v, want ErrInvalid for invalid UTF-8", bad, err)
+		}
+	}
+	if _, err := Decode([]byte(sampleAdj), time.Time{}); err != nil {
+		t.Errorf("the valid sample: %v", err)
+	}
+}

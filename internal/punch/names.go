@@ -109,23 +109,13 @@ func tapIDGateway(id string) string {
 	return id
 }
 
+// decimal reads 1 to 20 decimal digits (no sign) that fit in a uint64.
 func decimal(s string) (uint64, bool) {
-	if len(s) < 1 || len(s) > 20 {
+	if len(s) > 20 {
 		return 0, false
 	}
-	var n uint64
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		d := uint64(c - '0')
-		if n > (1<<64-1-d)/10 {
-			return 0, false
-		}
-		n = n*10 + d
-	}
-	return n, true
+	n, err := strconv.ParseUint(s, 10, 64)
+	return n, err == nil
 }
 
 // ValidAdjustmentID reports whether s is an adjustment id: "adj-" and 1 to 60
