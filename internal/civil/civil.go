@@ -32,7 +32,7 @@ func Parse(s string) (Date, error) {
 	y, ok1 := digits(s[0:4])
 	m, ok2 := digits(s[5:7])
 	d, ok3 := digits(s[8:10])
-	if !ok1 || !ok2 || !ok3 || m < 1 || m > 12 || d < 1 || d > daysIn(y, m) {
+	if !ok1 || !ok2 || !ok3 || !ValidYMD(y, m, d) {
 		return 0, fmt.Errorf("date %q: not a valid calendar date", s)
 	}
 	return D(y, time.Month(m), d), nil
@@ -49,6 +49,10 @@ func digits(s string) (int, bool) {
 	}
 	return n, true
 }
+
+// ValidYMD reports whether y-m-d is a date of the proleptic Gregorian
+// calendar.
+func ValidYMD(y, m, d int) bool { return m >= 1 && m <= 12 && d >= 1 && d <= daysIn(y, m) }
 
 func daysIn(y, m int) int {
 	switch m {

@@ -85,3 +85,18 @@ func TestMonthAndFY(t *testing.T) {
 		t.Errorf("At = %s", got)
 	}
 }
+
+func TestValidYMD(t *testing.T) {
+	for _, c := range []struct {
+		y, m, d int
+		ok      bool
+	}{
+		{2026, 1, 31, true}, {2026, 4, 30, true}, {2026, 4, 31, false}, {2026, 2, 28, true}, {2026, 2, 29, false},
+		{2028, 2, 29, true}, {1900, 2, 29, false}, {2000, 2, 29, true}, {2026, 0, 1, false}, {2026, 13, 1, false},
+		{2026, 6, 0, false}, {2026, 12, 31, true}, {2026, 12, 32, false},
+	} {
+		if got := ValidYMD(c.y, c.m, c.d); got != c.ok {
+			t.Errorf("ValidYMD(%d, %d, %d) = %v, want %v", c.y, c.m, c.d, got, c.ok)
+		}
+	}
+}

@@ -19,7 +19,7 @@ func parseTime(b []byte) (time.Time, bool) {
 	h, ok4 := num(b[11:13])
 	mi, ok5 := num(b[14:16])
 	s, ok6 := num(b[17:19])
-	if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6) || !validYMD(y, mo, d) || h > 23 || mi > 59 || s > 59 {
+	if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6) || !civil.ValidYMD(y, mo, d) || h > 23 || mi > 59 || s > 59 {
 		return time.Time{}, false
 	}
 	rest := b[19:]
@@ -72,23 +72,6 @@ func num(b []byte) (int, bool) {
 	return n, len(b) > 0
 }
 
-// validYMD reports whether y-m-d is a date of the proleptic Gregorian calendar.
-func validYMD(y, m, d int) bool {
-	if m < 1 || m > 12 || d < 1 {
-		return false
-	}
-	switch m {
-	case 2:
-		if y%4 == 0 && (y%100 != 0 || y%400 == 0) {
-			return d <= 29
-		}
-		return d <= 28
-	case 4, 6, 9, 11:
-		return d <= 30
-	}
-	return d <= 31
-}
-
 // parseDate reads YYYY-MM-DD without allocating.
 func parseDate(b []byte) (civil.Date, bool) {
 	if len(b) != 10 || b[4] != '-' || b[7] != '-' {
@@ -97,7 +80,7 @@ func parseDate(b []byte) (civil.Date, bool) {
 	y, ok1 := num(b[0:4])
 	m, ok2 := num(b[5:7])
 	d, ok3 := num(b[8:10])
-	if !ok1 || !ok2 || !ok3 || !validYMD(y, m, d) {
+	if !ok1 || !ok2 || !ok3 || !civil.ValidYMD(y, m, d) {
 		return 0, false
 	}
 	return civil.D(y, time.Month(m), d), true
