@@ -1,7 +1,8 @@
 package punch
 
 import (
-	"sort"
+	"maps"
+	"slices"
 	"strconv"
 	"time"
 )
@@ -59,7 +60,7 @@ func (s Status) Validate(now time.Time) error {
 	if s.Queue < 0 {
 		return newError(ErrInvalid, "queue", itoa(s.Queue)+" (want 0 or more)")
 	}
-	for _, name := range sortedKeys(s.Readers) {
+	for _, name := range slices.Sorted(maps.Keys(s.Readers)) {
 		if !ValidName(name) {
 			return newError(ErrInvalid, "readers", "reader "+quote(name)+": want 1 to 40 of [a-z0-9-]")
 		}
@@ -108,7 +109,7 @@ func (s Status) AppendJSON(dst []byte) []byte {
 	dst = append(dst, `,"clock_synced":`...)
 	dst = strconv.AppendBool(dst, s.ClockSynced)
 	dst = append(dst, `,"readers":{`...)
-	for i, name := range sortedKeys(s.Readers) {
+	for i, name := range slices.Sorted(maps.Keys(s.Readers)) {
 		if i > 0 {
 			dst = append(dst, ',')
 		}
@@ -131,15 +132,6 @@ func (f Feedback) AppendJSON(dst []byte) []byte {
 	dst = strconv.AppendInt(dst, int64(f.MonthOvertimeMin), 10)
 	dst = appendMember(dst, `,"level":`, string(f.Level))
 	return append(dst, '}')
-}
-
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // MarshalJSON validates s and writes it with AppendJSON.

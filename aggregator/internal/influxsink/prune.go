@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -179,12 +180,7 @@ func (w *Writer) DropSeries(ctx context.Context, measurement string, series []ma
 				q.WriteString("; ")
 			}
 			q.WriteString("DROP SERIES FROM " + ident(measurement) + " WHERE ")
-			keys := make([]string, 0, len(tags))
-			for k := range tags {
-				keys = append(keys, k)
-			}
-			slices.Sort(keys)
-			for j, k := range keys {
+			for j, k := range slices.Sorted(maps.Keys(tags)) {
 				if j > 0 {
 					q.WriteString(" AND ")
 				}

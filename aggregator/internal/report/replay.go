@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"slices"
 	"sync"
 	"time"
 
@@ -158,9 +157,4 @@ func readChunks(r io.Reader, work, ordered chan<- *chunk) error {
 		return fmt.Errorf("events.jsonl:%d: %w", line+1, err)
 	}
 	return nil
-}
-
-func sortedStrings(s []string) []string {
-	slices.Sort(s)
-	return s
 }

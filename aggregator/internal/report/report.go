@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"timeclock/aggregator/internal/engine"
 	"timeclock/internal/civil"
@@ -162,7 +163,8 @@ func boards(data *roster.Data) []string {
 			out = append(out, b)
 		}
 	}
-	return sortedStrings(out)
+	slices.Sort(out)
+	return out
 }
 
 // writeFile writes path through a temporary file, so a failed run never

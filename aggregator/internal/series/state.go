@@ -174,14 +174,8 @@ func (b *State) Flush(batch int, buf *lineproto.Buffer, write func(*lineproto.Bu
 			}
 		})
 	}
-	days := make([]dayKey, 0, len(b.days))
-	for k := range b.days {
-		days = append(days, k)
-	}
-	months := make([]monthKey, 0, len(b.months))
-	for k := range b.months {
-		months = append(months, k)
-	}
+	days := slices.Collect(maps.Keys(b.days))
+	months := slices.Collect(maps.Keys(b.months))
 	kpi := map[kpiKey]bool{}
 	for len(days) > 0 || len(months) > 0 {
 		e.View(func(core *overtime.Engine, data *roster.Data) {
