@@ -304,10 +304,6 @@ func (s *Service) lookup(id string) (journal.Entry, bool) {
 	return e, err == nil
 }
 
-// Handle returns the HTTP mux, for more pages on the same server (the live
-// web page).
-func (s *Service) Handle() *http.ServeMux { return s.mux }
-
 // HTTPAddr returns the bound HTTP address.
 func (s *Service) HTTPAddr() string { return s.httpLn.Addr().String() }
 
@@ -323,9 +319,6 @@ type mqttSide interface {
 // MQTTURL returns the broker the aggregator uses (the embedded one's when
 // no URL was configured).
 func (s *Service) MQTTURL() string { return s.mqttURL }
-
-// Metrics returns the collectors.
-func (s *Service) Metrics() *metrics.Metrics { return s.m }
 
 // Live returns the engine holder.
 func (s *Service) Live() *Live { return s.live }
