@@ -2,7 +2,6 @@ package punch
 
 import (
 	"time"
-	"unicode/utf8"
 )
 
 // fields is the table of keys one message type knows, in the order they are
@@ -162,7 +161,7 @@ func (d *decoder) raw(id int) ([]byte, bool, error) {
 		return nil, false, d.wrongKind(id, "a string")
 	}
 	raw := d.data[m.valStart:m.valEnd]
-	if !utf8.Valid(raw) {
+	if !validUTF8(raw) {
 		return nil, false, newError(ErrInvalid, d.name(id), "invalid UTF-8")
 	}
 	return raw, m.valEsc, nil

@@ -2,7 +2,6 @@ package punch
 
 import (
 	"time"
-	"unicode/utf8"
 )
 
 var statusFields = fields{"online", "ts", "queue", "clock_synced", "readers", "version"}
@@ -86,7 +85,7 @@ func (d *decoder) readers(id int) (map[string]string, error) {
 			return nil, newError(ErrInvalid, "readers."+name, "reader repeated")
 		}
 		raw := d.data[r.valStart:r.valEnd]
-		if !utf8.Valid(raw) {
+		if !validUTF8(raw) {
 			return nil, newError(ErrInvalid, "readers."+name, "invalid UTF-8")
 		}
 		if r.valEsc {

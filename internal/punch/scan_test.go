@@ -79,3 +79,16 @@ func TestSpecial8(t *testing.T) {
 		}
 	}
 }
+
+func TestValidUTF8(t *testing.T) {
+	for _, s := range []string{"", "ascii only, longer than eight", "修学旅行", "abcdefgh修", "abcdefghijklmnopq\u00e9"} {
+		if !validUTF8([]byte(s)) {
+			t.Errorf("validUTF8(%q) = false", s)
+		}
+	}
+	for _, s := range []string{"\xff", "abcdefgh\xff", "abcdefghijklmnop\xe3\x81", "\xc0\xafabcdefgh"} {
+		if validUTF8([]byte(s)) {
+			t.Errorf("validUTF8(%q) = true", s)
+		}
+	}
+}
