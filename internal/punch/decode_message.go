@@ -1,8 +1,6 @@
 package punch
 
-import (
-	"time"
-)
+import "time"
 
 var statusFields = fields{"online", "ts", "queue", "clock_synced", "readers", "version"}
 
