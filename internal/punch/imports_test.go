@@ -15,7 +15,7 @@ import (
 func TestImports(t *testing.T) {
 	allowed := map[string]bool{
 		"timeclock/internal/civil": true,
-		"encoding/binary":          true, "encoding/hex": true, "errors": true, "maps": true, "slices": true, "sort": true, "strconv": true, "strings": true, "time": true,
+		"encoding/binary":          true, "encoding/hex": true, "errors": true, "maps": true, "slices": true, "strconv": true, "strings": true, "time": true,
 		"unicode/utf16": true, "unicode/utf8": true,
 	}
 	names, err := filepath.Glob("*.go")
