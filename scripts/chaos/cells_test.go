@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -72,6 +73,8 @@ func faultCells(sz size) []cell {
 		{name: "gateway clock jump", fault: "gw-00's clock set an hour back by hand under load, then two hours ahead, then right again by its time server",
 			run: clockJumpCell(sz)},
 		{name: "spool disk full", fault: "broker down, gw-00's spool file system filled to the last byte under load, then space freed and the broker back", run: diskFullCell(sz)},
+		{name: "journal disk full", fault: "the aggregator's state file system filled to the last byte under load for " + sz.outage.String() + ", then space freed",
+			run: journalDiskFullCell(sz)},
 		{name: "gateway flood 10×", fault: "gw-00 sends 10× the aggregator's -ingest-rate (20/s) while the others tap", run: floodCell(sz)},
 	}
 }
@@ -265,15 +268,7 @@ func diskFullCell(sz size) func(t *testing.T) row {
 		s.drain(sz.drain)
 		// With the broker away the spool must grow; the file system is full.
 		s.broker.Stop()
-		filler := filepath.Join(s.dir, "spool-"+gatewayID(0), "filler")
-		f, err := os.Create(filler)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for block := make([]byte, 16<<10); err == nil; {
-			_, err = f.Write(block)
-		}
-		f.Close()
+		filler := fill(t, filepath.Join(s.dir, "spool-"+gatewayID(0)))
 		refused := 0
 		for n := 0; refused == 0 && n < 20000; n++ {
 			s.tapAt(0)
@@ -296,6 +291,78 @@ func diskFullCell(sz size) func(t *testing.T) row {
 		r := row{c: c, ok: c.lost == 0 && c.doubled == 0 && refused > 0 && again > 0 && c.months == "equal"}
 		r.note = fmt.Sprintf("%d taps refused while the disk was full (error feedback, log line \"tap not recorded\"), "+
 			"%d of 10 accepted once space was freed; staff months %s", refused, again, c.months)
+		return r
+	}
+}
+
+// fill writes a file in dir until its file system is full to the last byte
+// and returns the file's path.
+func fill(t *testing.T, dir string) string {
+	filler := filepath.Join(dir, "filler")
+	f, err := os.Create(filler)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for block := make([]byte, 16<<10); err == nil; {
+		_, err = f.Write(block)
+	}
+	f.Close()
+	return filler
+}
+
+// journalDiskFullCell fills the file system of the aggregator's state
+// directory (its journal) under load, for longer than an outage. A commit
+// that cannot be written ends the aggregator before anything of it is
+// acknowledged or answered; a supervisor starts it again every 2 s, as
+// systemd does with the shipped unit, until space is freed. The gateways
+// keep every tap meanwhile and send it again.
+func journalDiskFullCell(sz size) func(t *testing.T) row {
+	return func(t *testing.T) row {
+		s := startStack(t, stackOptions{gateways: sz.gateways, stateFS: true})
+		s.load(sz)
+		s.drain(sz.drain)
+		filler := fill(t, filepath.Join(s.dir, "state"))
+		stop := make(chan struct{})
+		type supervised struct {
+			starts int
+			err    error
+		}
+		sup := make(chan supervised, 1)
+		go func() { n, err := s.agg.supervise(stop); sup <- supervised{n, err} }()
+		s.load(sz)
+		time.Sleep(sz.outage)
+		os.Remove(filler)
+		freed := time.Now()
+		// Supervised until it has been ready for 3 s with space again.
+		var since time.Time
+		for ; since.IsZero() || time.Since(since) < 3*time.Second; time.Sleep(100 * time.Millisecond) {
+			if s.readyz() != nil {
+				since = time.Time{}
+			} else if since.IsZero() {
+				since = time.Now()
+			}
+			if time.Since(freed) > sz.drain {
+				t.Fatalf("the aggregator not ready %v after space was freed; its log %s:\n%s", sz.drain, s.agg.log, tail(s.agg.log))
+			}
+		}
+		close(stop)
+		res := <-sup
+		if res.err != nil {
+			t.Fatal(res.err)
+		}
+		// What DEPLOY.md §5.6 tells a technician to look for.
+		full := 0
+		for _, l := range logLines(t, s.agg.log) {
+			if e, _ := l["err"].(string); l["level"] == "ERROR" && l["msg"] == "aggregator stopped" &&
+				strings.Contains(e, "no space left on device") {
+				full++
+			}
+		}
+		c := s.settle(sz.drain, freed)
+		r := row{c: c, ok: c.lost == 0 && c.doubled == 0 && full > 0 && res.starts > 0 && c.months == "equal"}
+		r.note = fmt.Sprintf("the aggregator stopped %d times on the journal's \"no space left on device\" (an ERROR line) "+
+			"and was started again %d times (every 2 s, as systemd's Restart=always does); once space was freed it took "+
+			"the taps the gateways had kept; staff months %s", full, res.starts, c.months)
 		return r
 	}
 }

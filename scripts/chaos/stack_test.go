@@ -53,22 +53,10 @@ type proc struct {
 
 func (p *proc) start() {
 	p.t.Helper()
-	f, err := os.OpenFile(p.log, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	done, err := p.spawn()
 	if err != nil {
-		p.t.Fatal(err)
-	}
-	defer f.Close()
-	fmt.Fprintf(f, "===== %s %s\n", time.Now().Format(time.RFC3339Nano), strings.Join(p.args, " "))
-	p.cmd = exec.Command(p.bin, p.args...)
-	p.cmd.Env = append(os.Environ(), p.env...)
-	p.cmd.Stdout, p.cmd.Stderr = f, f
-	p.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := p.cmd.Start(); err != nil {
 		p.t.Fatalf("%s: %v", p.name, err)
 	}
-	done := make(chan struct{})
-	p.done = done
-	go func(cmd *exec.Cmd) { cmd.Wait(); close(done) }(p.cmd)
 	if p.ready == nil {
 		return
 	}
@@ -87,6 +75,65 @@ func (p *proc) start() {
 			p.t.Fatalf("%s not ready: %v; its log %s:\n%s", p.name, err, p.log, tail(p.log))
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// mountTmpfs mounts a tmpfs of size at dir, for a cell that fills a file
+// system (it runs as root); the test's cleanup unmounts it.
+func (s *stack) mountTmpfs(dir, size string) {
+	os.MkdirAll(dir, 0o755)
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size="+size, "tmpfs", dir).CombinedOutput(); err != nil {
+		s.t.Fatalf("a tmpfs at %s (the disk-full cells run as root): %v: %s", dir, err, out)
+	}
+	s.t.Cleanup(func() { exec.Command("umount", "-l", dir).Run() })
+}
+
+// spawn starts the process, its output appended to its log, and returns a
+// channel closed when it has exited.
+func (p *proc) spawn() (chan struct{}, error) {
+	f, err := os.OpenFile(p.log, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	fmt.Fprintf(f, "===== %s %s\n", time.Now().Format(time.RFC3339Nano), strings.Join(p.args, " "))
+	p.cmd = exec.Command(p.bin, p.args...)
+	p.cmd.Env = append(os.Environ(), p.env...)
+	p.cmd.Stdout, p.cmd.Stderr = f, f
+	p.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := p.cmd.Start(); err != nil {
+		return nil, err
+	}
+	done := make(chan struct{})
+	p.done = done
+	go func(cmd *exec.Cmd) { cmd.Wait(); close(done) }(p.cmd)
+	return done, nil
+}
+
+// supervise starts p again whenever it exits, after 2 s, as the shipped
+// systemd units do (Restart=always, RestartSec=2), until stop is closed; it
+// returns how many times it started p. p must be running when it is
+// called, and is left running (or starting) when it returns.
+func (p *proc) supervise(stop <-chan struct{}) (starts int, err error) {
+	done := p.done
+	for {
+		select {
+		case <-stop:
+			select {
+			case <-done: // exited just now: started once more below
+			default:
+				return starts, nil
+			}
+		case <-done:
+			select {
+			case <-stop:
+			case <-time.After(2 * time.Second):
+			}
+		}
+		if done, err = p.spawn(); err != nil {
+			return starts, err
+		}
+		starts++
 	}
 }
 
@@ -137,6 +184,7 @@ type stackOptions struct {
 	gateways int
 	embedded bool     // the aggregator's embedded broker instead of Mosquitto
 	tmpfs    bool     // gw-00's spool on a file system of its own (a tmpfs), for the disk-full cell
+	stateFS  bool     // the aggregator's state directory (the journal) on a tmpfs of its own
 	clock    bool     // gw-00's clock stepped through a file (setClock), its sync state the kernel's way
 	aggArgs  []string // extra flags of serve
 }
@@ -176,6 +224,9 @@ func startStack(t *testing.T, opt stackOptions) *stack {
 	}
 	s.token = s.addAdmin()
 	s.http = daemontest.Addr(daemontest.FreePort(t))
+	if opt.stateFS {
+		s.mountTmpfs(filepath.Join(s.dir, "state"), "64m")
+	}
 	args := []string{"serve", "-data", filepath.Join(s.dir, "data"), "-state", filepath.Join(s.dir, "state"),
 		"-influx-url", s.influx.URL(), "-influx-db", db, "-http-listen", s.http,
 		"-users", filepath.Join(s.dir, "users.csv"), "-log-format", "json", "-snapshot-every", "0"}
@@ -299,11 +350,7 @@ func (s *stack) startGateway(g int) {
 	s.lines = append(s.lines, lines)
 	spool := filepath.Join(s.dir, "spool-"+gatewayID(g))
 	if g == 0 && s.opt.tmpfs {
-		os.MkdirAll(spool, 0o755)
-		if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", spool).CombinedOutput(); err != nil {
-			s.t.Fatalf("a tmpfs for the spool (the disk-full cell runs as root): %v: %s", err, out)
-		}
-		s.t.Cleanup(func() { exec.Command("umount", "-l", spool).Run() })
+		s.mountTmpfs(spool, "16m")
 	}
 	clock, hold, env := "assume", "2m", []string(nil)
 	if g == 0 && s.opt.clock {

@@ -383,7 +383,13 @@ func (s *Service) Run(ctx context.Context) error {
 			s.log.Warn("engine snapshot not written at shutdown; the next start replays the whole journal", "err", serr)
 		}
 	}
-	s.log.Info("aggregator stopped", "err", err)
+	if err != nil {
+		// The process ends on it (systemd starts it again): an error, so
+		// that a journal that cannot be written stands out in the log.
+		s.log.Error("aggregator stopped", "err", err)
+	} else {
+		s.log.Info("aggregator stopped")
+	}
 	return err
 }
 
