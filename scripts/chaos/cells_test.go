@@ -63,6 +63,9 @@ func faultCells(sz size) []cell {
 		{name: "power cut", fault: "kill -9 of the gateways and the aggregator at once mid-burst, all started again after " + sz.outage.String(),
 			run: loadCell(sz, ext, midBurst(func(s *stack) { s.agg.kill9(); killGateways(s) },
 				func(s *stack) { s.agg.start(); startGateways(s) }, sz.outage))},
+		{name: "network cut", fault: "the gateways' link to the broker carries nothing, either way, under load for " + sz.outage.String() +
+			" (no close, no reset: each side learns it from its own timeouts), then carries again",
+			run: networkCutCell(sz)},
 		{name: "embedded broker: aggregator kill -9", fault: "the aggregator with its embedded broker: kill -9 mid-burst, started again after " + sz.outage.String(),
 			run: loadCell(sz, emb, midBurst(func(s *stack) { s.agg.kill9() }, func(s *stack) { s.agg.start() }, sz.outage))},
 		{name: "embedded broker: restart", fault: "the aggregator with its embedded broker stopped (SIGTERM) under load for " + sz.outage.String(),
@@ -291,6 +294,38 @@ func diskFullCell(sz size) func(t *testing.T) row {
 		r := row{c: c, ok: c.lost == 0 && c.doubled == 0 && refused > 0 && again > 0 && c.months == "equal"}
 		r.note = fmt.Sprintf("%d taps refused while the disk was full (error feedback, log line \"tap not recorded\"), "+
 			"%d of 10 accepted once space was freed; staff months %s", refused, again, c.months)
+		return r
+	}
+}
+
+// networkCutCell cuts the gateways' link to the broker under load (the
+// relay of partition_test.go): the gateways keep what is tapped meanwhile;
+// a connection that outlives the cut carries on, one that timed out is
+// opened again; either way every tap arrives once.
+func networkCutCell(sz size) func(t *testing.T) row {
+	return func(t *testing.T) row {
+		s := startStack(t, stackOptions{gateways: sz.gateways, relay: true})
+		s.load(sz)
+		s.drain(sz.drain)
+		lost := make([]int, len(s.gws))
+		for g := range s.gws {
+			lost[g] = s.logged(g, "mqtt connection lost")
+		}
+		s.relay.setCut(true)
+		s.load(sz)
+		time.Sleep(sz.outage)
+		s.relay.setCut(false)
+		healed := time.Now()
+		c := s.settle(sz.drain, healed)
+		reconnected := 0
+		for g := range s.gws {
+			if s.logged(g, "mqtt connection lost") > lost[g] {
+				reconnected++
+			}
+		}
+		r := row{c: c, ok: c.lost == 0 && c.doubled == 0 && c.months == "equal"}
+		r.note = fmt.Sprintf("%d of %d gateways found their connection dead and opened a new one, the others' went on; staff months %s",
+			reconnected, len(s.gws), c.months)
 		return r
 	}
 }

@@ -185,6 +185,7 @@ type stackOptions struct {
 	embedded bool     // the aggregator's embedded broker instead of Mosquitto
 	tmpfs    bool     // gw-00's spool on a file system of its own (a tmpfs), for the disk-full cell
 	stateFS  bool     // the aggregator's state directory (the journal) on a tmpfs of its own
+	relay    bool     // the gateways reach the broker through a relay that can cut the link (partition_test.go)
 	clock    bool     // gw-00's clock stepped through a file (setClock), its sync state the kernel's way
 	aggArgs  []string // extra flags of serve
 }
@@ -197,7 +198,8 @@ type stack struct {
 	opt     stackOptions
 	influx  *influxtest.Server
 	broker  *mosquittotest.Broker
-	brokerA string // the broker's address as the gateways see it
+	brokerA string // the broker's address
+	relay   *relay // between the gateways and the broker, with stackOptions.relay
 	agg     *proc
 	http    string
 	token   string
@@ -221,6 +223,9 @@ func startStack(t *testing.T, opt stackOptions) *stack {
 	} else {
 		s.broker = mosquittotest.Start(t)
 		s.brokerA = daemontest.Addr(s.broker.Port())
+	}
+	if opt.relay {
+		s.relay = startRelay(t, s.brokerA)
 	}
 	s.token = s.addAdmin()
 	s.http = daemontest.Addr(daemontest.FreePort(t))
@@ -357,10 +362,14 @@ func (s *stack) startGateway(g int) {
 		s.setClock("0 synced")
 		clock, hold, env = "kernel", "5s", []string{"TIMECLOCK_CHAOS_CLOCK=" + s.clockFile()} // clocktrust.ChaosEnv
 	}
+	broker := s.brokerA
+	if s.relay != nil {
+		broker = s.relay.addr()
+	}
 	metrics := daemontest.Addr(daemontest.FreePort(s.t))
 	p := &proc{t: s.t, name: gatewayID(g), bin: bins.gateway, log: filepath.Join(s.dir, gatewayID(g)+".log"), env: env,
 		args: []string{"run", "-board", board, "-school", school(g), "-gateway", gatewayID(g),
-			"-broker", "tcp://" + s.brokerA, "-spool-dir", spool,
+			"-broker", "tcp://" + broker, "-spool-dir", spool,
 			"-reader", "name=entrance kind=rcs620s path=" + s.simLink(g) + " dir=tap",
 			"-reader", "name=bulk kind=lines path=" + lines.Name() + " dir=tap",
 			"-clock-sync", clock, "-debounce", "0", "-ack-timeout", "2s", "-ack-timeout-max", "4s",
