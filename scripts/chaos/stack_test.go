@@ -78,16 +78,6 @@ func (p *proc) start() {
 	}
 }
 
-// mountTmpfs mounts a tmpfs of size at dir, for a cell that fills a file
-// system (it runs as root); the test's cleanup unmounts it.
-func (s *stack) mountTmpfs(dir, size string) {
-	os.MkdirAll(dir, 0o755)
-	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size="+size, "tmpfs", dir).CombinedOutput(); err != nil {
-		s.t.Fatalf("a tmpfs at %s (the disk-full cells run as root): %v: %s", dir, err, out)
-	}
-	s.t.Cleanup(func() { exec.Command("umount", "-l", dir).Run() })
-}
-
 // spawn starts the process, its output appended to its log, and returns a
 // channel closed when it has exited.
 func (p *proc) spawn() (chan struct{}, error) {
@@ -347,6 +337,16 @@ func (s *stack) startSim() {
 }
 
 func (s *stack) simLink(g int) string { return filepath.Join(s.dir, "reader-"+gatewayID(g)) }
+
+// mountTmpfs mounts a tmpfs of size at dir, for a cell that fills a file
+// system (it runs as root); the test's cleanup unmounts it.
+func (s *stack) mountTmpfs(dir, size string) {
+	os.MkdirAll(dir, 0o755)
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size="+size, "tmpfs", dir).CombinedOutput(); err != nil {
+		s.t.Fatalf("a tmpfs at %s (the disk-full cells run as root): %v: %s", dir, err, out)
+	}
+	s.t.Cleanup(func() { exec.Command("umount", "-l", dir).Run() })
+}
 
 // startGateway runs gateway g with two readers: the emulated RC-S620S and a
 // lines input for bursts.
