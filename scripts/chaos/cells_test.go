@@ -65,7 +65,9 @@ func faultCells(sz size) []cell {
 				func(s *stack) { s.agg.start(); startGateways(s) }, sz.outage))},
 		{name: "network cut", fault: "the gateways' link to the broker carries nothing, either way, under load for " + sz.outage.String() +
 			" (no close, no reset: each side learns it from its own timeouts), then carries again",
-			run: networkCutCell(sz)},
+			run: networkCutCell(sz, "gateways")},
+		{name: "network cut: aggregator", fault: "the aggregator's link to the broker carries nothing, either way, under load for " +
+			sz.outage.String() + " (no close, no reset), then carries again", run: networkCutCell(sz, "aggregator")},
 		{name: "embedded broker: aggregator kill -9", fault: "the aggregator with its embedded broker: kill -9 mid-burst, started again after " + sz.outage.String(),
 			run: loadCell(sz, emb, midBurst(func(s *stack) { s.agg.kill9() }, func(s *stack) { s.agg.start() }, sz.outage))},
 		{name: "embedded broker: restart", fault: "the aggregator with its embedded broker stopped (SIGTERM) under load for " + sz.outage.String(),
@@ -153,10 +155,10 @@ func (s *stack) tapAt(g int) {
 	}
 }
 
-// logged counts gateway g's log lines with message msg.
-func (s *stack) logged(g int, msg string) int {
+// logged counts the lines of p's JSON log with message msg.
+func (p *proc) logged(msg string) int {
 	n := 0
-	for _, l := range logLines(s.t, s.gws[g].log) {
+	for _, l := range logLines(p.t, p.log) {
 		if l["msg"] == msg {
 			n++
 		}
@@ -277,12 +279,12 @@ func diskFullCell(sz size) func(t *testing.T) row {
 			s.tapAt(0)
 			if n%50 == 49 {
 				time.Sleep(200 * time.Millisecond)
-				refused = s.logged(0, "tap not recorded")
+				refused = s.gws[0].logged("tap not recorded")
 			}
 		}
 		s.burst(sz.burst/4, sz.gap) // the other gateways go on; gw-00 refuses
 		time.Sleep(time.Second)
-		refused = s.logged(0, "tap not recorded")
+		refused = s.gws[0].logged("tap not recorded")
 		os.Remove(filler)
 		freed := time.Now()
 		before := s.acceptedAt(0, "bulk")
@@ -298,18 +300,23 @@ func diskFullCell(sz size) func(t *testing.T) row {
 	}
 }
 
-// networkCutCell cuts the gateways' link to the broker under load (the
-// relay of partition_test.go): the gateways keep what is tapped meanwhile;
-// a connection that outlives the cut carries on, one that timed out is
-// opened again; either way every tap arrives once.
-func networkCutCell(sz size) func(t *testing.T) row {
+// networkCutCell cuts the link of one side — the gateways or the
+// aggregator — to the broker under load (the relay of partition_test.go).
+// The gateways keep what is tapped meanwhile, the broker what it could not
+// deliver; a connection that outlives the cut carries on, one that timed
+// out is opened again; either way every tap arrives once.
+func networkCutCell(sz size, side string) func(t *testing.T) row {
 	return func(t *testing.T) row {
-		s := startStack(t, stackOptions{gateways: sz.gateways, relay: true})
+		s := startStack(t, stackOptions{gateways: sz.gateways, cut: side})
 		s.load(sz)
 		s.drain(sz.drain)
-		lost := make([]int, len(s.gws))
-		for g := range s.gws {
-			lost[g] = s.logged(g, "mqtt connection lost")
+		procs := s.gws
+		if side == "aggregator" {
+			procs = []*proc{s.agg}
+		}
+		before := make([]int, len(procs))
+		for i, p := range procs {
+			before[i] = p.logged("mqtt connection lost")
 		}
 		s.relay.setCut(true)
 		s.load(sz)
@@ -318,14 +325,22 @@ func networkCutCell(sz size) func(t *testing.T) row {
 		healed := time.Now()
 		c := s.settle(sz.drain, healed)
 		reconnected := 0
-		for g := range s.gws {
-			if s.logged(g, "mqtt connection lost") > lost[g] {
+		for i, p := range procs {
+			if p.logged("mqtt connection lost") > before[i] {
 				reconnected++
 			}
 		}
 		r := row{c: c, ok: c.lost == 0 && c.doubled == 0 && c.months == "equal"}
-		r.note = fmt.Sprintf("%d of %d gateways found their connection dead and opened a new one, the others' went on; staff months %s",
-			reconnected, len(s.gws), c.months)
+		if side == "aggregator" {
+			r.note = "the aggregator's connection outlived the cut"
+			if reconnected > 0 {
+				r.note = "the aggregator found its connection dead and opened a new one"
+			}
+		} else {
+			r.note = fmt.Sprintf("%d of %d gateways found their connection dead and opened a new one, the others' outlived the cut",
+				reconnected, len(procs))
+		}
+		r.note += "; staff months " + c.months
 		return r
 	}
 }
@@ -445,7 +460,7 @@ func clockJumpCell(sz size) func(t *testing.T) row {
 				off++
 			}
 		}
-		jumps := s.logged(0, "wall clock jumped")
+		jumps := s.gws[0].logged("wall clock jumped")
 		r := row{c: c, ok: c.lost == 0 && c.doubled == 0 && c.months == "equal" && flagged > 0 && corrected > 0 &&
 			reordered == 0 && off == 0}
 		r.note = fmt.Sprintf("gw-00 logged %d jumps; of the taps made while its clock was off %d went out marked unsynced "+

@@ -175,7 +175,7 @@ type stackOptions struct {
 	embedded bool     // the aggregator's embedded broker instead of Mosquitto
 	tmpfs    bool     // gw-00's spool on a file system of its own (a tmpfs), for the disk-full cell
 	stateFS  bool     // the aggregator's state directory (the journal) on a tmpfs of its own
-	relay    bool     // the gateways reach the broker through a relay that can cut the link (partition_test.go)
+	cut      string   // "gateways" or "aggregator": that side reaches the broker through a relay that can cut the link (partition_test.go)
 	clock    bool     // gw-00's clock stepped through a file (setClock), its sync state the kernel's way
 	aggArgs  []string // extra flags of serve
 }
@@ -189,7 +189,7 @@ type stack struct {
 	influx  *influxtest.Server
 	broker  *mosquittotest.Broker
 	brokerA string // the broker's address
-	relay   *relay // between the gateways and the broker, with stackOptions.relay
+	relay   *relay // between one side and the broker, with stackOptions.cut
 	agg     *proc
 	http    string
 	token   string
@@ -214,7 +214,7 @@ func startStack(t *testing.T, opt stackOptions) *stack {
 		s.broker = mosquittotest.Start(t)
 		s.brokerA = daemontest.Addr(s.broker.Port())
 	}
-	if opt.relay {
+	if opt.cut != "" {
 		s.relay = startRelay(t, s.brokerA)
 	}
 	s.token = s.addAdmin()
@@ -228,7 +228,11 @@ func startStack(t *testing.T, opt stackOptions) *stack {
 	if opt.embedded {
 		args = append(args, "-mqtt-url", "", "-broker-listen", s.brokerA)
 	} else {
-		args = append(args, "-mqtt-url", "tcp://"+s.brokerA)
+		broker := s.brokerA
+		if opt.cut == "aggregator" {
+			broker = s.relay.addr()
+		}
+		args = append(args, "-mqtt-url", "tcp://"+broker)
 	}
 	s.agg = &proc{t: t, name: "aggregator", bin: bins.aggregator, args: append(args, opt.aggArgs...),
 		log: filepath.Join(s.dir, "aggregator.log"), ready: s.readyz}
@@ -363,7 +367,7 @@ func (s *stack) startGateway(g int) {
 		clock, hold, env = "kernel", "5s", []string{"TIMECLOCK_CHAOS_CLOCK=" + s.clockFile()} // clocktrust.ChaosEnv
 	}
 	broker := s.brokerA
-	if s.relay != nil {
+	if s.opt.cut == "gateways" {
 		broker = s.relay.addr()
 	}
 	metrics := daemontest.Addr(daemontest.FreePort(s.t))
