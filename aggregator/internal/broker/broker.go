@@ -32,6 +32,7 @@ import (
 	"github.com/mochi-mqtt/server/v2/hooks/storage/pebble"
 	"github.com/mochi-mqtt/server/v2/listeners"
 	"github.com/mochi-mqtt/server/v2/packets"
+	"github.com/mochi-mqtt/server/v2/system"
 )
 
 // MaxPacket bounds an MQTT packet the broker accepts.
@@ -96,7 +97,7 @@ func New(addr, dir string, log *slog.Logger) (*Broker, error) {
 	if err := srv.AddHook(new(allowAll), nil); err != nil {
 		return nil, fmt.Errorf("broker: %w", err)
 	}
-	st := &store{new(pebble.Hook)}
+	st := &store{Hook: new(pebble.Hook)}
 	err := srv.AddHook(st, &pebble.Options{
 		Path: filepath.Join(dir, "pebble"),
 		// Not synced per message (a sync per message held the broker to a
@@ -201,7 +202,72 @@ func (h *allowAll) OnACLCheck(*mqtt.Client, string, bool) bool { return true }
 // subscriptions and retained messages. A client's own PUBACK of a message
 // sent to it, which completes that message, is a PUBACK too: ownAck tells
 // the two apart (TestStoredFeedbackIsDeletedOnItsAck runs it through mochi).
-type store struct{ *pebble.Hook }
+//
+// It also takes no write once it has stopped. mochi v2.7.9's Close stops
+// its hooks while its event loop may be in a tick and clients it has just
+// disconnected still record their sessions; a write to the closed pebble
+// then panicked the process at shutdown ("pebble: closed", seen in the
+// broker tests). Stop waits for the writes in progress.
+type store struct {
+	*pebble.Hook
+	mu      sync.RWMutex
+	stopped bool
+}
+
+// write runs fn unless the store has stopped, holding Stop off meanwhile.
+func (s *store) write(fn func()) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if !s.stopped {
+		fn()
+	}
+}
+
+func (s *store) Stop() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.stopped {
+		return nil
+	}
+	s.stopped = true
+	return s.Hook.Stop()
+}
+
+func (s *store) OnSessionEstablished(cl *mqtt.Client, pk packets.Packet) {
+	s.write(func() { s.Hook.OnSessionEstablished(cl, pk) })
+}
+
+func (s *store) OnWillSent(cl *mqtt.Client, pk packets.Packet) {
+	s.write(func() { s.Hook.OnWillSent(cl, pk) })
+}
+
+func (s *store) OnDisconnect(cl *mqtt.Client, err error, expire bool) {
+	s.write(func() { s.Hook.OnDisconnect(cl, err, expire) })
+}
+
+func (s *store) OnSubscribed(cl *mqtt.Client, pk packets.Packet, codes []byte) {
+	s.write(func() { s.Hook.OnSubscribed(cl, pk, codes) })
+}
+
+func (s *store) OnUnsubscribed(cl *mqtt.Client, pk packets.Packet) {
+	s.write(func() { s.Hook.OnUnsubscribed(cl, pk) })
+}
+
+func (s *store) OnRetainMessage(cl *mqtt.Client, pk packets.Packet, r int64) {
+	s.write(func() { s.Hook.OnRetainMessage(cl, pk, r) })
+}
+
+func (s *store) OnQosDropped(cl *mqtt.Client, pk packets.Packet) {
+	s.write(func() { s.Hook.OnQosDropped(cl, pk) })
+}
+
+func (s *store) OnSysInfoTick(sys *system.Info) { s.write(func() { s.Hook.OnSysInfoTick(sys) }) }
+
+func (s *store) OnRetainedExpired(filter string) {
+	s.write(func() { s.Hook.OnRetainedExpired(filter) })
+}
+
+func (s *store) OnClientExpired(cl *mqtt.Client) { s.write(func() { s.Hook.OnClientExpired(cl) }) }
 
 // ownAck reports whether pk is a PUBACK the broker made for a client's QoS
 // 1 message. mochi v2.7.9 builds those with their creation time; a packet
@@ -212,14 +278,14 @@ func (s *store) OnQosPublish(cl *mqtt.Client, pk packets.Packet, sent int64, res
 	if ownAck(pk) {
 		return
 	}
-	s.Hook.OnQosPublish(cl, pk, sent, resends)
+	s.write(func() { s.Hook.OnQosPublish(cl, pk, sent, resends) })
 }
 
 func (s *store) OnQosComplete(cl *mqtt.Client, pk packets.Packet) {
 	if ownAck(pk) {
 		return
 	}
-	s.Hook.OnQosComplete(cl, pk)
+	s.write(func() { s.Hook.OnQosComplete(cl, pk) })
 }
 
 // pebbleLog sends the store's chatter (WAL replays, compactions) to the
