@@ -179,7 +179,7 @@ down and the person taps again. That is the promise: a confirmed tap is never lo
 killed between writing a tap to its spool and confirming it sends it all the same, so **journaled** may exceed
 **accepted** by such taps.
 
-Re-run it: ` + "`make chaos`" + ` (the full size, about two hours here) or ` + "`make chaos CHAOS=-quick`" + ` (outages
+Re-run it: ` + "`make chaos`" + ` (the full size, about two and a half hours here) or ` + "`make chaos CHAOS=-quick`" + ` (outages
 of seconds, about two minutes; CI runs this size inside ` + "`make test`" + ` without writing this file). A run
 rewrites the rows of the cells it ran and keeps the others: ` + "`scripts/chaos.sh -cells REGEXP`" + ` runs some cells.
 `
