@@ -392,6 +392,8 @@ func journalDiskFullCell(sz size) func(t *testing.T) row {
 				since = time.Now()
 			}
 			if time.Since(freed) > sz.drain {
+				close(stop)
+				<-sup // the cleanup stops the aggregator: no restart behind it
 				t.Fatalf("the aggregator not ready %v after space was freed; its log %s:\n%s", sz.drain, s.agg.log, tail(s.agg.log))
 			}
 		}
