@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -153,17 +152,6 @@ func (s *stack) tapAt(g int) {
 	if _, err := fmt.Fprintln(s.lines[g], card(g, k)); err != nil {
 		s.t.Fatal(err)
 	}
-}
-
-// logged counts the lines of p's JSON log with message msg.
-func (p *proc) logged(msg string) int {
-	n := 0
-	for _, l := range logLines(p.t, p.log) {
-		if l["msg"] == msg {
-			n++
-		}
-	}
-	return n
 }
 
 // acceptedAt counts the taps gateway g recorded from reader.
@@ -403,13 +391,7 @@ func journalDiskFullCell(sz size) func(t *testing.T) row {
 			t.Fatal(res.err)
 		}
 		// What DEPLOY.md §5.6 tells a technician to look for.
-		full := 0
-		for _, l := range logLines(t, s.agg.log) {
-			if e, _ := l["err"].(string); l["level"] == "ERROR" && l["msg"] == "aggregator stopped" &&
-				strings.Contains(e, "no space left on device") {
-				full++
-			}
-		}
+		full := s.agg.loggedErr("ERROR", "aggregator stopped", "no space left on device")
 		c := s.settle(sz.drain, freed)
 		r := row{c: c, ok: c.lost == 0 && c.doubled == 0 && full > 0 && res.starts > 0 && c.months == "equal"}
 		r.note = fmt.Sprintf("the aggregator stopped %d times on the journal's \"no space left on device\" (an ERROR line) "+

@@ -530,6 +530,31 @@ func logLines(t *testing.T, path string) []map[string]any {
 	return out
 }
 
+// count counts the lines of p's JSON log that match.
+func (p *proc) count(match func(l map[string]any) bool) int {
+	n := 0
+	for _, l := range logLines(p.t, p.log) {
+		if match(l) {
+			n++
+		}
+	}
+	return n
+}
+
+// logged counts the lines of p's JSON log with message msg.
+func (p *proc) logged(msg string) int {
+	return p.count(func(l map[string]any) bool { return l["msg"] == msg })
+}
+
+// loggedErr counts the lines of p's JSON log at level with message msg
+// whose err holds part.
+func (p *proc) loggedErr(level, msg, part string) int {
+	return p.count(func(l map[string]any) bool {
+		e, _ := l["err"].(string)
+		return l["level"] == level && l["msg"] == msg && strings.Contains(e, part)
+	})
+}
+
 // staffMonths reads the live staff-month figures of the month from the API.
 func (s *stack) staffMonths(month string) map[string]string {
 	out := map[string]string{}
