@@ -29,16 +29,29 @@ func Parse(s string) (Date, error) {
 	if len(s) != 10 || s[4] != '-' || s[7] != '-' {
 		return 0, fmt.Errorf("date %q: want YYYY-MM-DD", s)
 	}
+	d, ok := Scan(s)
+	if !ok {
+		return 0, fmt.Errorf("date %q: not a valid calendar date", s)
+	}
+	return d, nil
+}
+
+// Scan reads a date written YYYY-MM-DD from a string or bytes without
+// allocating; false if s is not one.
+func Scan[S ~string | ~[]byte](s S) (Date, bool) {
+	if len(s) != 10 || s[4] != '-' || s[7] != '-' {
+		return 0, false
+	}
 	y, ok1 := digits(s[0:4])
 	m, ok2 := digits(s[5:7])
 	d, ok3 := digits(s[8:10])
 	if !ok1 || !ok2 || !ok3 || !ValidYMD(y, m, d) {
-		return 0, fmt.Errorf("date %q: not a valid calendar date", s)
+		return 0, false
 	}
-	return D(y, time.Month(m), d), nil
+	return D(y, time.Month(m), d), true
 }
 
-func digits(s string) (int, bool) {
+func digits[S ~string | ~[]byte](s S) (int, bool) {
 	n := 0
 	for i := 0; i < len(s); i++ {
 		c := s[i]

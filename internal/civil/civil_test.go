@@ -100,3 +100,29 @@ func TestValidYMD(t *testing.T) {
 		}
 	}
 }
+
+// Scan reads bytes without allocating, as the tap decoder does, and the
+// same text as a string.
+func TestScan(t *testing.T) {
+	for d := D(1999, 1, 1); d < D(2031, 1, 1); d++ {
+		got, ok := Scan([]byte(d.String()))
+		if !ok || got != d {
+			t.Fatalf("Scan(%s) = %v, %v", d, got, ok)
+		}
+	}
+	for _, s := range []string{"2026-02-29", "2100-02-29", "2026-04-31", "2026-00-01", "2026-01-00", "2026-1-01", "2026/01/01", ""} {
+		if got, ok := Scan([]byte(s)); ok {
+			t.Errorf("Scan(%q) = %v", s, got)
+		}
+		if got, ok := Scan(s); ok {
+			t.Errorf("Scan(string %q) = %v", s, got)
+		}
+	}
+	if _, ok := Scan("2000-02-29"); !ok {
+		t.Error("Scan rejects 2000-02-29")
+	}
+	b := []byte("2026-06-01")
+	if n := testing.AllocsPerRun(100, func() { Scan(b) }); n != 0 {
+		t.Errorf("Scan of bytes: %v allocations, want 0", n)
+	}
+}

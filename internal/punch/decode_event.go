@@ -2,6 +2,8 @@ package punch
 
 import (
 	"time"
+
+	"timeclock/internal/civil"
 )
 
 // Field ids of events, in the order they are written.
@@ -200,7 +202,7 @@ func (d *decoder) adjustmentValues(a *Adjustment) error {
 		return err
 	}
 	var ok bool
-	if a.Date, ok = parseDate(date); !ok {
+	if a.Date, ok = civil.Scan(date); !ok {
 		return newError(ErrInvalid, "date", quote(string(date))+": want a calendar date YYYY-MM-DD")
 	}
 	if d.has(efMinutes) {

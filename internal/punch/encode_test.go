@@ -189,20 +189,3 @@ func TestEncodingJSON(t *testing.T) {
 		t.Errorf("json.Marshal of a bad tap: %v, want ErrCard", err)
 	}
 }
-
-func TestParseDate(t *testing.T) {
-	for d := civil.D(1999, 1, 1); d < civil.D(2031, 1, 1); d++ {
-		got, ok := parseDate([]byte(d.String()))
-		if !ok || got != d {
-			t.Fatalf("parseDate(%s) = %v, %v", d, got, ok)
-		}
-	}
-	for _, s := range []string{"2026-02-29", "2100-02-29", "2026-04-31", "2026-00-01", "2026-01-00", "2026-1-01", "2026/01/01", ""} {
-		if got, ok := parseDate([]byte(s)); ok {
-			t.Errorf("parseDate(%q) = %v", s, got)
-		}
-	}
-	if _, ok := parseDate([]byte("2000-02-29")); !ok {
-		t.Error("parseDate rejects 2000-02-29")
-	}
-}

@@ -72,20 +72,6 @@ func num(b []byte) (int, bool) {
 	return n, len(b) > 0
 }
 
-// parseDate reads YYYY-MM-DD without allocating.
-func parseDate(b []byte) (civil.Date, bool) {
-	if len(b) != 10 || b[4] != '-' || b[7] != '-' {
-		return 0, false
-	}
-	y, ok1 := num(b[0:4])
-	m, ok2 := num(b[5:7])
-	d, ok3 := num(b[8:10])
-	if !ok1 || !ok2 || !ok3 || !civil.ValidYMD(y, m, d) {
-		return 0, false
-	}
-	return civil.D(y, time.Month(m), d), true
-}
-
 // appendTime writes t in JST as RFC 3339 with milliseconds when t has a
 // fraction of a second, 2026-06-01T07:40:00.123+09:00, and without otherwise,
 // 2026-06-03T09:00:00+09:00. Sub-millisecond digits are truncated: no clock
