@@ -26,6 +26,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 
 	pebbledb "github.com/cockroachdb/pebble"
 	mqtt "github.com/mochi-mqtt/server/v2"
@@ -47,11 +48,10 @@ type Broker struct {
 
 	subs int // subscription ids given by Subscribe
 
-	// closing is set, under the write lock, before the server closes its
-	// store; Publish holds the read lock, so no publish runs into a closed
-	// store (mochi writes a message for an absent client to it).
-	mu      sync.RWMutex
-	closing bool
+	// closing is set before the server closes: Publish refuses from then
+	// on. (A publish already under way is safe: the store takes no write
+	// once stopped.)
+	closing atomic.Bool
 }
 
 // ErrClosed is Publish's error once the broker is closing.
@@ -159,9 +159,7 @@ func (b *Broker) Subscribe(filter string, fn func(topic string, payload []byte))
 
 // Publish sends payload on topic to the subscribed clients with QoS 1.
 func (b *Broker) Publish(topic string, payload []byte) error {
-	b.mu.RLock()
-	defer b.mu.RUnlock()
-	if b.closing {
+	if b.closing.Load() {
 		return ErrClosed
 	}
 	return b.srv.Publish(topic, payload, false, 1)
@@ -171,9 +169,7 @@ func (b *Broker) Publish(topic string, payload []byte) error {
 func (b *Broker) Close() error { return b.close() }
 
 func (b *Broker) close() error {
-	b.mu.Lock()
-	b.closing = true
-	b.mu.Unlock()
+	b.closing.Store(true)
 	return b.srv.Close()
 }
 
