@@ -93,6 +93,7 @@ func TestChaos(t *testing.T) {
 		only = regexp.MustCompile(*cellsFlag)
 	}
 	root := buildBinaries(t)
+	commit := checkedOut(root)
 	var rows []row
 	started := time.Now()
 	all := append(faultCells(sz), inputCells(sz)...)
@@ -117,7 +118,7 @@ func TestChaos(t *testing.T) {
 	}
 	host, _ := os.Hostname()
 	machine := fmt.Sprintf("%s (%d CPUs, %s/%s)", host, runtime.NumCPU(), runtime.GOOS, runtime.GOARCH)
-	run := thisRun(root, machine, len(rows), time.Since(started))
+	run := thisRun(commit, machine, len(rows), time.Since(started))
 	var table strings.Builder
 	table.WriteString(tableHead)
 	for _, r := range rows {

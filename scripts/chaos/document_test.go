@@ -22,16 +22,24 @@ type runInfo struct {
 	took    time.Duration
 }
 
-// thisRun describes the run under way: today, the commit checked out in
-// root (with "+changes" when tracked files differ from it), this machine.
-func thisRun(root, machine string, cells int, took time.Duration) runInfo {
-	commit := "unknown commit"
-	if out, err := exec.Command("git", "-C", root, "rev-parse", "--short", "HEAD").Output(); err == nil {
-		commit = strings.TrimSpace(string(out))
-		if out, err := exec.Command("git", "-C", root, "status", "--porcelain", "--untracked-files=no").Output(); err == nil && len(out) > 0 {
-			commit += "+changes"
-		}
+// checkedOut names the commit checked out in root, with "+changes" when
+// tracked files differ from it: what the run's programs are built from,
+// read when they are built (a run of hours outlives later commits).
+func checkedOut(root string) string {
+	out, err := exec.Command("git", "-C", root, "rev-parse", "--short", "HEAD").Output()
+	if err != nil {
+		return "unknown commit"
 	}
+	commit := strings.TrimSpace(string(out))
+	if out, err := exec.Command("git", "-C", root, "status", "--porcelain", "--untracked-files=no").Output(); err == nil && len(out) > 0 {
+		commit += "+changes"
+	}
+	return commit
+}
+
+// thisRun describes the run under way: today, the commit its programs
+// were built from, this machine.
+func thisRun(commit, machine string, cells int, took time.Duration) runInfo {
 	return runInfo{id: time.Now().Format("2006-01-02") + " " + commit, machine: machine, cells: cells, took: took}
 }
 
